@@ -1,0 +1,150 @@
+"""``kratom-assistant``: the command line, built on the same pipeline as the live bot.
+
+    kratom-assistant route < messages.jsonl        one JSON line out per {"text": ...} line in
+    kratom-assistant ask "is kratom legal?" [--explain] [--region UK]
+    kratom-assistant eval routes FILE.jsonl [--json OUT]
+    kratom-assistant kb validate|build|stats|calibrate
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def _quiet_models() -> None:
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+
+
+def _assistant():
+    from .pipeline import Assistant
+
+    _quiet_models()
+    assistant = Assistant.load()
+    assistant.warm_up()
+    return assistant
+
+
+# -- route / ask ------------------------------------------------------------------------------
+def cmd_route(args: argparse.Namespace) -> int:
+    assistant = _assistant()
+    out = sys.stdout
+    for lineno, line in enumerate(sys.stdin, 1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+            text = item["text"]
+            if not isinstance(text, str):
+                raise TypeError("text must be a string")
+        except (ValueError, KeyError, TypeError) as exc:
+            print(f"route: line {lineno}: expected {{\"text\": \"...\"}}: {exc}", file=sys.stderr)
+            return 2
+        decision = assistant.decide(text)
+        out.write(json.dumps(decision.as_route_line(text), ensure_ascii=False) + "\n")
+        out.flush()
+    return 0
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    assistant = _assistant()
+    response = assistant.respond(args.question, region=args.region)
+    for message in response.messages:
+        print(message.text)
+        for button in message.buttons:
+            print(f"  [{button}]")
+        print()
+    if args.explain:
+        d = response.decision
+        print("--- explain")
+        print(f"route:  {d.route}")
+        print(f"rule:   {d.rule}")
+        print(f"entry:  {d.entry_id}")
+        print(f"lang:   {d.lang}   region: {assistant.book.region(args.region).code}")
+        print(f"threshold: {assistant.threshold}")
+        candidates = d.candidates or (tuple(assistant.kb.search(args.question, 3)) if assistant.kb else ())
+        for c in candidates[:3]:
+            print(f"  {c.score:.3f}  {c.entry_id}  (matched: {c.matched!r})")
+    return 0
+
+
+# -- eval ---------------------------------------------------------------------------------
+def cmd_eval_routes(args: argparse.Namespace) -> int:
+    from .evaluate import evaluate_routes, format_report
+
+    assistant = _assistant()
+    rows = [json.loads(line) for line in Path(args.file).read_text(encoding="utf-8").splitlines() if line.strip()]
+    report = evaluate_routes(assistant, rows)
+    print(format_report(report))
+    if args.json:
+        Path(args.json).write_text(json.dumps(report, indent=2, ensure_ascii=False), encoding="utf-8")
+    return 0
+
+
+# -- kb -----------------------------------------------------------------------------------
+def cmd_kb(args: argparse.Namespace) -> int:
+    from . import kb_commands
+
+    _quiet_models()
+    return kb_commands.run(args)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="kratom-assistant", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("route", help="route JSON lines from stdin, one JSON line out each")
+    p.set_defaults(func=cmd_route)
+
+    p = sub.add_parser("ask", help="print the reply a user would see")
+    p.add_argument("question")
+    p.add_argument("--explain", action="store_true", help="show route, rule, entry and top candidates")
+    p.add_argument("--region", default=None, help="US (default), CA, UK, IE or AU")
+    p.set_defaults(func=cmd_ask)
+
+    p = sub.add_parser("eval", help="evaluate routing on a labeled set")
+    esub = p.add_subparsers(dest="what", required=True)
+    r = esub.add_parser("routes", help="per-group counts, recall, over-refusal, misses")
+    r.add_argument("file")
+    r.add_argument("--json", help="also write the report as JSON to this file")
+    r.set_defaults(func=cmd_eval_routes)
+
+    p = sub.add_parser("kb", help="knowledge-base tools")
+    ksub = p.add_subparsers(dest="kb_command", required=True)
+    v = ksub.add_parser("validate", help="check every entry; exit 1 on any problem")
+    v.add_argument("--require-clinical-review", action="store_true")
+    v.add_argument("--no-embeddings", action="store_true", help="skip the near-duplicate check")
+    b = ksub.add_parser("build", help="validate, then embed and write the FAISS index if inputs changed")
+    b.add_argument("--force", action="store_true")
+    ksub.add_parser("stats", help="entries per tag, reviews due, sources per domain")
+    c = ksub.add_parser("calibrate", help="set the answer/fallback threshold from the eval sets")
+    c.add_argument("--write", action="store_true", help="write the threshold into knowledge/retrieval.yml")
+    for sp in (v, b, c):
+        sp.set_defaults(func=cmd_kb)
+    for name in ("stats",):
+        ksub.choices[name].set_defaults(func=cmd_kb)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command in ("route", "ask", "eval"):
+        import logging
+
+        logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
+    return int(args.func(args) or 0)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,86 @@
+"""Recognise greetings, thanks, goodbyes and "what can you do" when they are the whole message.
+
+    >>> talk = Smalltalk.from_file()
+    >>> talk.match("Hey there!").intent
+    'greet'
+    >>> talk.match("hi, how much kratom should I take") is None
+    True
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from .normalize import normalize
+from .responses import DATA_DIR
+from .schema import check_keys, expect, load_yaml, string_list
+from .verdict import Language
+
+SMALLTALK_FILE = DATA_DIR / "smalltalk.yml"
+_NOISE = re.compile(r"[^\w' ]+")
+_SPLIT = re.compile(r"[,.!?;:]+|\s+(?:and|y)\s+")
+_FILLER = re.compile(r"(ok|okay|ok so|cool|great|awesome|nice|alright|perfect|oh|so|well|wow|really|got it|i see|yes|yeah|sure|bueno|vale)( (cool|great|then|so much))?")
+
+
+@dataclass(frozen=True)
+class SmalltalkIntent:
+    intent: str
+    patterns: tuple[re.Pattern[str], ...]
+    reply: dict[str, str]
+    suggest: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class SmalltalkMatch:
+    intent: str
+    text: str
+    suggestions: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Smalltalk:
+    intents: tuple[SmalltalkIntent, ...]
+
+    @classmethod
+    def from_file(cls, path: Path | None = None) -> "Smalltalk":
+        path = path or SMALLTALK_FILE
+        raw = check_keys(str(path), load_yaml(path), {"intents"})
+        intents = []
+        for name, data in expect(f"{path}.intents", raw["intents"], dict).items():
+            where = f"{path}.intents.{name}"
+            data = check_keys(where, data, {"patterns", "en", "es"}, {"suggest"})
+            intents.append(
+                SmalltalkIntent(
+                    intent=name,
+                    patterns=tuple(
+                        re.compile(rf"(?:{p})") for p in string_list(f"{where}.patterns", data["patterns"])
+                    ),
+                    reply={"en": expect(f"{where}.en", data["en"], str), "es": expect(f"{where}.es", data["es"], str)},
+                    suggest=string_list(f"{where}.suggest", data.get("suggest", [])),
+                )
+            )
+        return cls(intents=tuple(intents))
+
+    def _intent_of(self, fragment: str) -> SmalltalkIntent | None:
+        for intent in self.intents:
+            if any(p.fullmatch(fragment) for p in intent.patterns):
+                return intent
+        return None
+
+    def match(self, text: str, lang: Language = "en") -> SmalltalkMatch | None:
+        """Match when every part of the message ("thanks, take care") is small talk."""
+        folded = normalize(text).text
+        found: SmalltalkIntent | None = None
+        for fragment in _SPLIT.split(folded):
+            fragment = re.sub(r"\s+", " ", _NOISE.sub(" ", fragment)).strip()
+            if not fragment or _FILLER.fullmatch(fragment):
+                continue
+            intent = self._intent_of(fragment)
+            if intent is None:
+                return None
+            found = found or intent
+        if found is None:
+            return None
+        return SmalltalkMatch(intent=found.intent, text=found.reply[lang], suggestions=found.suggest)
