@@ -1,0 +1,64 @@
+# The two commands README promises: `make chat` and `make test`. Each does all set-up first.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV      := .venv
+VENV_RASA := .venv-rasa
+APP       := $(VENV)/bin/kratom-assistant
+PY        := $(VENV)/bin/python
+RASA      := $(VENV_RASA)/bin/rasa
+PROJECT   := bot/rasa_project
+MODEL     := build/models/kratom.tar.gz
+INDEX     := build/kb/meta.json
+PORT      ?= 5005
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export TOKENIZERS_PARALLELISM := false
+
+MODEL_INPUTS := $(wildcard $(PROJECT)/*.yml $(PROJECT)/data/*.yml bot/rasa_nlu/*.py)
+KB_INPUTS    := $(wildcard knowledge/entries/*.md knowledge/*.yml knowledge/*.py)
+
+.PHONY: help setup envs chat serve test test-fast bench kb-validate clean
+
+help:
+	@echo "make chat   - set everything up, start the assistant and chat with it in the terminal"
+	@echo "make test   - set everything up and run the whole test suite"
+	@echo "make setup  - create both Python environments, build the index, train the Rasa model"
+	@echo "make serve  - action server + Rasa REST channel on localhost:$(PORT) until Ctrl-C"
+
+envs: $(VENV)/.lock-hash $(VENV_RASA)/.lock-hash
+
+$(VENV)/.lock-hash $(VENV_RASA)/.lock-hash: requirements/app.lock requirements/rasa.lock pyproject.toml scripts/setup_envs.sh
+	@scripts/setup_envs.sh
+
+# The index is rebuilt only when entries change (kb build also compares a content hash and
+# validates every entry first).
+$(INDEX): $(KB_INPUTS) | envs
+	@$(APP) kb build
+
+# The Rasa model is retrained only when its configuration, training data or NLU component change.
+$(MODEL): $(MODEL_INPUTS) | envs
+	@mkdir -p build; echo "training the Rasa model..."
+	@$(RASA) train --config $(PROJECT)/config.yml --domain $(PROJECT)/domain.yml \
+	    --data $(PROJECT)/data --out build/models --fixed-model-name kratom --quiet > build/train.log 2>&1 \
+	    || { tail -30 build/train.log; exit 1; }
+
+setup: envs $(INDEX) $(MODEL)
+
+chat: setup
+	@$(PY) -m bot.devstack chat $(if $(REGION),--region $(REGION))
+
+serve: setup
+	@PORT=$(PORT) $(PY) -m bot.devstack serve --port $(PORT)
+
+test: setup
+	@$(PY) -m pytest $(PYTEST_ARGS)
+
+test-fast: setup
+	@$(PY) -m pytest -m "not e2e and not browser" $(PYTEST_ARGS)
+
+kb-validate: envs
+	@$(APP) kb validate
+
+clean:
+	rm -rf build .pytest_cache

@@ -1,0 +1,255 @@
+"""Start the local stack (action server + ``rasa run``) on loopback; used by make and by tests.
+
+    python -m bot.devstack serve [--port 5005]      # foreground until Ctrl-C, stops both
+    python -m bot.devstack chat [--region UK]       # starts both, opens a terminal chat, stops both
+
+Each server gets a free port unless one is given, a log file under build/logs/, and is stopped
+(SIGTERM, then SIGKILL) on exit. ``GET /`` on the Rasa port answers once both are ready.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+PROJECT = REPO / "bot" / "rasa_project"
+MODEL = REPO / "build" / "models" / "kratom.tar.gz"
+LOGS = REPO / "build" / "logs"
+RASA_BIN = REPO / ".venv-rasa" / "bin" / "rasa"
+APP_PYTHON = REPO / ".venv" / "bin" / "python"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_http(url: str, timeout: float, proc: subprocess.Popen | None = None) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise RuntimeError(f"process exited with {proc.returncode} before {url} answered")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as resp:
+                if resp.status < 500:
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
+            pass
+        time.sleep(0.3)
+    raise TimeoutError(f"{url} did not answer within {timeout:.0f}s")
+
+
+@dataclass
+class Server:
+    name: str
+    cmd: list[str]
+    env: dict[str, str]
+    health_url: str
+    log_path: Path
+    port: int = 0
+    proc: subprocess.Popen | None = None
+
+    def start(self) -> "Server":
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        log = open(self.log_path, "ab")
+        self.proc = subprocess.Popen(
+            self.cmd, env=self.env, stdout=log, stderr=subprocess.STDOUT, cwd=REPO,
+            start_new_session=True,
+        )
+        log.close()
+        return self
+
+    def wait(self, timeout: float = 120) -> "Server":
+        assert self.proc is not None
+        try:
+            wait_http(self.health_url, timeout, self.proc)
+        except Exception as exc:
+            tail = self.log_path.read_text(errors="replace")[-3000:] if self.log_path.exists() else ""
+            raise RuntimeError(f"{self.name} failed to start: {exc}\n--- {self.log_path}\n{tail}") from exc
+        return self
+
+    def stop(self, timeout: float = 15) -> None:
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.proc.pid, signal.SIGTERM)
+        try:
+            self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(5)
+
+    def kill(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(5)
+
+
+def base_env(**extra: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", TOKENIZERS_PARALLELISM="false",
+        PYTHONUNBUFFERED="1", LOG_LEVEL=env.get("LOG_LEVEL", "INFO"),
+    )
+    env.update(extra)
+    return env
+
+
+def action_server(port: int | None = None, *, log_name: str = "actions", **env: str) -> Server:
+    port = port or free_port()
+    return Server(
+        name="action server",
+        cmd=[str(APP_PYTHON), "-m", "bot.actions.server", "--host", "127.0.0.1", "--port", str(port)],
+        env=base_env(**env),
+        health_url=f"http://127.0.0.1:{port}/health",
+        log_path=LOGS / f"{log_name}-{port}.log",
+        port=port,
+    )
+
+
+def rasa_server(
+    actions_url: str,
+    port: int | None = None,
+    *,
+    endpoints: Path = PROJECT / "endpoints.yml",
+    credentials: Path = PROJECT / "credentials.yml",
+    cors: list[str] | None = None,
+    log_name: str = "rasa",
+    model: Path = MODEL,
+    **env: str,
+) -> Server:
+    port = port or free_port()
+    cmd = [
+        str(RASA_BIN), "run", "--model", str(model), "--endpoints", str(endpoints),
+        "--credentials", str(credentials), "--interface", "127.0.0.1", "--port", str(port),
+    ]
+    for origin in cors or []:
+        cmd += ["--cors", origin]
+    return Server(
+        name="rasa",
+        cmd=cmd,
+        env=base_env(ACTION_ENDPOINT_URL=actions_url, **env),
+        health_url=f"http://127.0.0.1:{port}/webhooks/rest/",
+        log_path=LOGS / f"{log_name}-{port}.log",
+        port=port,
+    )
+
+
+@dataclass
+class Stack:
+    actions: Server
+    rasa: Server
+    extra: list[Server] = field(default_factory=list)
+
+    @property
+    def rasa_url(self) -> str:
+        return f"http://127.0.0.1:{self.rasa.port}"
+
+    def stop(self) -> None:
+        for server in (*self.extra, self.rasa, self.actions):
+            server.stop()
+
+
+@contextlib.contextmanager
+def running_stack(port: int | None = None, actions_port: int | None = None, **rasa_kwargs) -> Iterator[Stack]:
+    actions = action_server(actions_port).start()
+    rasa = rasa_server(f"http://127.0.0.1:{actions.port}/webhook", port, **rasa_kwargs).start()
+    stack = Stack(actions, rasa)
+    try:
+        actions.wait(180)
+        rasa.wait(180)
+        yield stack
+    finally:
+        stack.stop()
+
+
+def post(url: str, payload: dict, timeout: float = 60) -> list[dict]:
+    req = urllib.request.Request(
+        url, data=json.dumps(payload).encode(), headers={"Content-Type": "application/json"}, method="POST"
+    )
+    with urllib.request.urlopen(req, timeout=timeout) as resp:
+        return json.loads(resp.read().decode())
+
+
+def chat(rasa_url: str, region: str | None) -> None:
+    """A small terminal chat over the REST channel: number keys pick a suggested question."""
+    sender = f"shell-{uuid.uuid4().hex[:12]}"
+    webhook = f"{rasa_url}/webhooks/rest/webhook"
+    buttons: list[str] = []
+    print("Kratom & opioid withdrawal information assistant (information, not medical advice).")
+    print("Type a question; a number picks a suggestion; Ctrl-D or /quit ends.\n")
+    while True:
+        try:
+            text = input("you> ").strip()
+        except (EOFError, KeyboardInterrupt):
+            print()
+            return
+        if text in ("/quit", "/exit"):
+            return
+        if text.isdigit() and 1 <= int(text) <= len(buttons):
+            text = buttons[int(text) - 1]
+            print(f"you> {text}")
+        if not text:
+            continue
+        try:
+            replies = post(webhook, {"sender": sender, "message": text, "metadata": {"region": region or "US"}})
+        except Exception as exc:  # noqa: BLE001
+            print(f"(could not reach the assistant: {exc})")
+            continue
+        buttons = []
+        for reply in replies:
+            if "text" in reply:
+                print(f"\nbot> {reply['text']}")
+            for button in reply.get("buttons", []):
+                buttons.append(button["payload"])
+            data = (reply.get("custom") or {}).get("data")
+            if isinstance(data, str):
+                with contextlib.suppress(ValueError):
+                    data = json.loads(data)
+            if isinstance(data, dict):
+                buttons += [b for b in data.get("buttons", []) if b not in buttons]
+        for i, button in enumerate(buttons, 1):
+            print(f"  [{i}] {button}")
+        print()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="cmd", required=True)
+    s = sub.add_parser("serve")
+    s.add_argument("--port", type=int, default=int(os.environ.get("PORT", "5005")))
+    c = sub.add_parser("chat")
+    c.add_argument("--region", default=os.environ.get("REGION"))
+    args = parser.parse_args(argv)
+    if args.cmd == "serve":
+        with running_stack(port=args.port) as stack:
+            print(f"ready: {stack.rasa_url}/webhooks/rest/webhook (logs in {LOGS}); Ctrl-C stops", flush=True)
+            with contextlib.suppress(KeyboardInterrupt):
+                while stack.rasa.proc.poll() is None and stack.actions.proc.poll() is None:
+                    time.sleep(1)
+        return 0
+    print("starting the assistant (action server and Rasa)...", flush=True)
+    with running_stack() as stack:
+        chat(stack.rasa_url, args.region)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

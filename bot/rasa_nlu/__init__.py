@@ -1,0 +1,1 @@
+"""Rasa-side NLU: the guardrail runs as a GraphComponent on every message."""
