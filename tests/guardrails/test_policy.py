@@ -1,0 +1,104 @@
+"""The policy is validated data: every rule's own examples are tests, and bad files fail."""
+
+import copy
+
+import pytest
+import yaml
+
+from guardrails import InputGuard, PolicyError
+from guardrails.engine import POLICY_FILE
+from guardrails.policy import load_policy, parse_policy
+from guardrails.responses import load_response_keys
+
+RAW = yaml.safe_load(POLICY_FILE.read_text(encoding="utf-8"))
+POLICY = load_policy(POLICY_FILE, load_response_keys())
+FIRE = [(r.id, ex) for r in POLICY.rules for ex in r.fire_examples]
+PASS = [(r.id, ex) for r in POLICY.rules for ex in r.pass_examples]
+
+
+@pytest.mark.parametrize("rule_id, example", FIRE, ids=[f"{r}:{e[:30]}" for r, e in FIRE])
+def test_rule_fires_on_its_examples(guard, rule_id, example):
+    verdict = guard.check(example)
+    rule = POLICY.rule(rule_id)
+    # A higher-precedence rule may claim the message first, but the route must be the rule's.
+    assert verdict.route == rule.route, f"{example!r} -> {verdict}"
+
+
+@pytest.mark.parametrize("rule_id, example", PASS, ids=[f"{r}:{e[:30]}" for r, e in PASS])
+def test_rule_does_not_fire_on_its_counter_examples(guard, rule_id, example):
+    assert guard.check(example).rule != rule_id
+
+
+def test_every_rule_has_examples_and_a_known_response():
+    keys = load_response_keys()
+    for rule in POLICY.rules:
+        assert rule.fire_examples, rule.id
+        assert rule.response in keys, rule.id
+
+
+def test_crisis_outranks_redirect(guard):
+    # Matches both a dosing rule and a crisis rule.
+    verdict = guard.check("how many grams of kratom would it take to die")
+    assert verdict.route == "crisis"
+
+
+def _mutated(**changes):
+    data = copy.deepcopy(RAW)
+    for path, value in changes.items():
+        target = data
+        keys = path.split(".")
+        for key in keys[:-1]:
+            target = target[int(key)] if key.isdigit() else target[key]
+        target[int(keys[-1]) if keys[-1].isdigit() else keys[-1]] = value
+    return data
+
+
+@pytest.mark.parametrize(
+    "changes, message",
+    [
+        ({"rules.0.threshold": 0.5}, "unknown key(s) threshold"),
+        ({"rules.0.route": "allow"}, "is not one of"),
+        ({"rules.0.category": "dosing"}, "is not a crisis category"),
+        ({"rules.0.response": "nope"}, "no template 'nope'"),
+        ({"rules.0.when": ["{NOT_A_TERM}"]}, "unknown term"),
+        ({"rules.0.when": ["("]}, "bad pattern"),
+        ({"version": 2}, "only version 1"),
+        ({"rules.0.examples": {"fire": []}}, "needs at least one example"),
+    ],
+)
+def test_invalid_policy_is_rejected_with_a_precise_message(changes, message):
+    with pytest.raises(PolicyError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        parse_policy(_mutated(**changes), load_response_keys())
+
+
+def test_duplicate_rule_ids_are_rejected():
+    data = copy.deepcopy(RAW)
+    data["rules"].append(copy.deepcopy(data["rules"][0]))
+    with pytest.raises(PolicyError, match="duplicate rule id"):
+        parse_policy(data, load_response_keys())
+
+
+def test_missing_policy_file_fails_closed(tmp_path):
+    guard = InputGuard.from_files(policy_path=tmp_path / "missing.yml")
+    assert guard.load_error and "not found" in guard.load_error
+    for text in ("what is kratom?", "hello", "is kratom legal"):
+        verdict = guard.check(text)
+        assert verdict.route == "redirect" and verdict.rule == "fail_closed.check_error"
+
+
+def test_invalid_policy_file_fails_closed(tmp_path):
+    bad = tmp_path / "policy.yml"
+    bad.write_text(yaml.safe_dump(_mutated(**{"rules.0.surprise": True})), encoding="utf-8")
+    guard = InputGuard.from_files(policy_path=bad)
+    assert guard.check("what is kratom?").route == "redirect"
+
+
+def test_a_check_that_raises_fails_closed(guard, monkeypatch):
+    import guardrails.engine as engine
+
+    def boom(text):
+        raise RuntimeError("matcher broke")
+
+    monkeypatch.setattr(engine, "normalize", boom)
+    verdict = guard.check("what is kratom?")
+    assert verdict.route == "redirect" and verdict.rule == "fail_closed.check_error"

@@ -1,0 +1,19 @@
+import pytest
+
+
+@pytest.mark.parametrize(
+    "text, intent",
+    [("hey", "greet"), ("Hi there!", "greet"), ("thanks, take care", "thanks"), ("goodbye", "goodbye"),
+     ("what can you do?", "capabilities"), ("hola", "greet"), ("muchas gracias", "thanks")],
+)
+def test_smalltalk_matches_whole_messages(smalltalk, text, intent):
+    assert smalltalk.match(text).intent == intent
+
+
+@pytest.mark.parametrize("text", ["hi, how much kratom should I take", "thanks, but is kratom legal?", "kratom", ""])
+def test_smalltalk_does_not_swallow_questions(smalltalk, text):
+    assert smalltalk.match(text) is None
+
+
+def test_spanish_greeting_reply_is_spanish(smalltalk):
+    assert smalltalk.match("hola", "es").text.startswith("Hola")
