@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from guardrails import InputGuard, InputVerdict, ReplyBook, Smalltalk, check_output
+from guardrails.normalize import normalize
 from guardrails.smalltalk import SmalltalkMatch
 
 if TYPE_CHECKING:
@@ -170,7 +171,8 @@ class Assistant:
             return Decision("smalltalk", None, None, None, verdict.lang)
         if self.kb is None:
             return Decision("fallback", "retrieval.unavailable", None, None, verdict.lang)
-        candidates = tuple(self.kb.search(text, k=max(3, self.top_k)))
+        # Search with the normalized text, so "wh4t is kr4tom" finds what "what is kratom" finds.
+        candidates = tuple(self.kb.search(normalize(text).text, k=max(3, self.top_k)))
         best = candidates[0] if candidates else None
         if best is not None and best.score >= self.threshold:
             return Decision("answer", None, best.entry_id, best.score, verdict.lang, candidates)
