@@ -18,13 +18,14 @@ export TOKENIZERS_PARALLELISM := false
 MODEL_INPUTS := $(wildcard $(PROJECT)/*.yml $(PROJECT)/data/*.yml bot/rasa_nlu/*.py)
 KB_INPUTS    := $(wildcard knowledge/entries/*.md knowledge/*.yml knowledge/*.py)
 
-.PHONY: help setup envs chat serve test test-fast bench kb-validate clean
+.PHONY: help setup envs chat serve web test test-fast bench kb-validate clean
 
 help:
 	@echo "make chat   - set everything up, start the assistant and chat with it in the terminal"
 	@echo "make test   - set everything up and run the whole test suite"
 	@echo "make setup  - create both Python environments, build the index, train the Rasa model"
 	@echo "make serve  - action server + Rasa REST channel on localhost:$(PORT) until Ctrl-C"
+	@echo "make web    - the stack plus a demo page with the chat widget"
 
 envs: $(VENV)/.lock-hash $(VENV_RASA)/.lock-hash
 
@@ -50,6 +51,9 @@ chat: setup
 
 serve: setup
 	@PORT=$(PORT) $(PY) -m bot.devstack serve --port $(PORT)
+
+web: setup
+	@$(PY) -m bot.web.devweb
 
 test: setup
 	@$(PY) -m pytest $(PYTEST_ARGS)
