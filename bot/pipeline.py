@@ -20,6 +20,7 @@ imports Rasa.
 from __future__ import annotations
 
 import logging
+import re
 import threading
 from collections import Counter
 from collections.abc import Sequence
@@ -37,6 +38,11 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 ROUTES = ("crisis", "redirect", "answer", "fallback", "smalltalk")
+# "yes, tell me more" after a reply with suggested questions means: the first suggestion.
+_AFFIRM = re.compile(
+    r"(yes|yeah|yep|yup|sure|ok|okay|please|go on|more|tell me more|yes please|yes tell me more|"
+    r"ok tell me more|sure tell me more|si|claro)( please| tell me more| more)?"
+)
 
 
 @dataclass(frozen=True)
@@ -162,7 +168,17 @@ class Assistant:
             self.kb.warm_up()
 
     # -- deciding ---------------------------------------------------------------------------
-    def decide(self, text: str, context: Sequence[str] = ()) -> Decision:
+    @staticmethod
+    def resolve_followup(text: str, suggestions: Sequence[str]) -> str:
+        """Turn "yes, tell me more" into the first question the previous reply suggested."""
+        if suggestions:
+            folded = re.sub(r"[^\w ]+", " ", normalize(text).text)
+            if _AFFIRM.fullmatch(re.sub(r"\s+", " ", folded).strip()):
+                return suggestions[0]
+        return text
+
+    def decide(self, text: str, context: Sequence[str] = (), suggestions: Sequence[str] = ()) -> Decision:
+        text = self.resolve_followup(text, suggestions)
         tri = triage(self.guard, self.smalltalk, text, context)
         verdict = tri.verdict
         if tri.route in ("crisis", "redirect"):
@@ -185,8 +201,11 @@ class Assistant:
         context: Sequence[str] = (),
         region: str | None = None,
         after_crisis: bool = False,
+        suggestions: Sequence[str] = (),
     ) -> Response:
+        """The reply to ``text``; ``suggestions`` are the questions the previous reply offered."""
         try:
+            text = self.resolve_followup(text, suggestions)
             decision = self.decide(text, context)
             messages = self._messages(decision, text, region)
         except Exception:  # noqa: BLE001 - never let an error reach the user as silence or a trace

@@ -73,7 +73,11 @@ _SPELLING = {
     "wd": "withdrawal", "wds": "withdrawals", "w/d": "withdrawal", "w/ds": "withdrawals",
     "kms": "kill myself", "unalive": "kill myself", "unaliving": "killing myself",
     "unalived": "killed myself", "od": "overdose", "w": "with", "n": "and", "2gether": "together",
-    "mixin": "mixing", "adderal": "adderall", "xannax": "xanax", "lexapo": "lexapro",
+    "mixin": "mixing", "adderal": "adderall", "mny": "many", "mch": "much", "muc": "much",
+    "grms": "grams", "grm": "grams", "gms": "grams", "gramz": "grams", "kratm": "kratom",
+    "kratum's": "kratom", "krat0m": "kratom", "replacment": "replacement", "vendr": "vendor",
+    "vendrs": "vendors", "mang": "maeng", "wher": "where", "whr": "where", "shud": "should",
+    "shld": "should", "cn": "can", "wat": "what", "wut": "what", "hw": "how", "xannax": "xanax", "lexapo": "lexapro",
     "oding": "overdosing", "od'ing": "overdosing", "od's": "overdoses", "odd": "odd",
     "ur": "your", "u": "you", "r": "are", "pls": "please", "plz": "please", "im": "i'm",
     "cant": "can't", "dont": "don't", "wont": "won't", "gonna": "going to", "wanna": "want to",
@@ -107,6 +111,14 @@ def _join_spaced(match: re.Match[str]) -> str:
     return re.sub(r"[ .\-_*]", "", chars)
 
 
+def _join_spaced_words(text: str) -> str:
+    """ "i  w a n t  t o  d i e": single letters inside words, two spaces between words."""
+    groups = re.split(r"\s{2,}", text)
+    if len(groups) > 1 and all(re.fullmatch(r"(?:\S )*\S", g) for g in groups if g):
+        return " ".join(g.replace(" ", "") for g in groups)
+    return text
+
+
 def _respell(match: re.Match[str]) -> str:
     word = match.group(0)
     return _SPELLING.get(word, word)
@@ -125,6 +137,7 @@ def normalize(text: str) -> Normalized:
     folded = "".join(
         ch for ch in unicodedata.normalize("NFD", folded) if unicodedata.category(ch) != "Mn"
     )
+    folded = _join_spaced_words(folded)
     folded = _SPACED.sub(_join_spaced, folded)
     folded = _INWORD_BANG.sub("i", folded)
     folded = _LEET_WORD.sub(_decode_leet, folded)

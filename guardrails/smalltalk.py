@@ -20,7 +20,8 @@ from .verdict import Language
 
 SMALLTALK_FILE = DATA_DIR / "smalltalk.yml"
 _NOISE = re.compile(r"[^\w' ]+")
-_SPLIT = re.compile(r"[,.!?;:]+|\s+(?:and|y)\s+")
+_SPLIT = re.compile(r"[^\w\s']+|\s+(?:and|y)\s+")
+_LEADING_FILLER = re.compile(r"^(?:ok|okay|cool|great|alright|well|oh|so|yeah|yes) ")
 _FILLER = re.compile(r"(ok|okay|ok so|cool|great|awesome|nice|alright|perfect|oh|so|well|wow|really|got it|i see|yes|yeah|sure|bueno|vale)( (cool|great|then|so much))?")
 
 
@@ -77,6 +78,7 @@ class Smalltalk:
             fragment = re.sub(r"\s+", " ", _NOISE.sub(" ", fragment)).strip()
             if not fragment or _FILLER.fullmatch(fragment):
                 continue
+            fragment = _LEADING_FILLER.sub("", fragment)
             intent = self._intent_of(fragment)
             if intent is None:
                 return None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import os
 from typing import Any, Dict, List, Text
@@ -18,6 +19,32 @@ CONTEXT_TURNS = 3
 
 def user_turns(tracker: Tracker) -> List[Dict[str, Any]]:
     return [e for e in tracker.events if e.get("event") == "user"]
+
+
+def last_suggestions(tracker: Tracker) -> List[str]:
+    """The questions the bot's previous reply offered as buttons (action or domain replies)."""
+    events = list(tracker.events)
+    for index in range(len(events) - 1, -1, -1):
+        if events[index].get("event") == "user":
+            break
+    for event in reversed(events[:index]):
+        if event.get("event") == "user":
+            return []
+        if event.get("event") != "bot":
+            continue
+        data = event.get("data") or {}
+        buttons = [b.get("payload") or b.get("title") for b in data.get("buttons") or []]
+        custom = (data.get("custom") or {}).get("data")
+        if isinstance(custom, str):
+            try:
+                custom = json.loads(custom)
+            except ValueError:
+                custom = None
+        if isinstance(custom, dict):
+            buttons += [b for b in custom.get("buttons") or [] if isinstance(b, str)]
+        if buttons:
+            return [b for b in buttons if isinstance(b, str)]
+    return []
 
 
 def region_of(event: Dict[str, Any] | None) -> str:
@@ -37,7 +64,9 @@ class ActionAnswer(Action):
         context = [t.get("text") or "" for t in turns[:-1]][-CONTEXT_TURNS:]
         after_crisis = bool(tracker.get_slot("crisis_seen"))
         assistant = await asyncio.to_thread(get_assistant)
-        response = await asyncio.to_thread(assistant.respond, text, context, region_of(latest), after_crisis)
+        response = await asyncio.to_thread(
+            assistant.respond, text, context, region_of(latest), after_crisis, last_suggestions(tracker)
+        )
         for message in response.messages:
             dispatcher.utter_message(
                 text=message.text,

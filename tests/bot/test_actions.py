@@ -55,3 +55,17 @@ def test_action_uses_the_region_from_metadata(run_action):
 def test_action_adds_crisis_line_after_a_crisis(run_action):
     messages, _ = run_action(tracker("is kratom legal?", crisis_seen=True))
     assert "988" in messages[-1]["text"]
+
+
+def test_tell_me_more_uses_the_previous_replys_suggestions(run_action):
+    t = Tracker.from_dict({
+        "sender_id": "t", "slots": {}, "latest_message": {"text": "yes, tell me more"}, "paused": False,
+        "followup_action": None, "active_loop": {}, "latest_action_name": "action_listen",
+        "events": [
+            {"event": "user", "text": "Can kratom hurt my liver?"},
+            {"event": "bot", "text": "...", "data": {"buttons": [{"title": "Is kratom safe?", "payload": "Is kratom safe?"}]}},
+            {"event": "user", "text": "yes, tell me more"},
+        ],
+    })
+    messages, _ = run_action(t)
+    assert messages[0]["custom"]["data"]["entry_id"] == "is-kratom-safe"

