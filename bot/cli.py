@@ -4,6 +4,8 @@
     kratom-assistant ask "is kratom legal?" [--explain] [--region UK]
     kratom-assistant eval routes FILE.jsonl [--json OUT]
     kratom-assistant kb validate|build|stats|calibrate
+    kratom-assistant purge --db URL [--days 30]     delete conversations older than N days
+    kratom-assistant report --db URL [--json]       counts per route, rule, entry; unanswered questions
 """
 
 from __future__ import annotations
@@ -119,6 +121,9 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--json", help="also write the report as JSON to this file")
     r.set_defaults(func=cmd_eval_routes)
 
+    sub.add_parser("purge", help="delete conversations older than N days (--db URL, --days 30)")
+    sub.add_parser("report", help="aggregate statistics from the tracker store (--db URL, --json)")
+
     p = sub.add_parser("kb", help="knowledge-base tools")
     ksub = p.add_subparsers(dest="kb_command", required=True)
     v = ksub.add_parser("validate", help="check every entry; exit 1 on any problem")
@@ -137,6 +142,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] in ("purge", "report"):
+        from .ops import main as ops_main
+
+        return ops_main(argv[1:], command=argv[0])
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command in ("route", "ask", "eval"):

@@ -13,6 +13,7 @@ import argparse
 import contextlib
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -31,6 +32,17 @@ MODEL = REPO / "build" / "models" / "kratom.tar.gz"
 LOGS = REPO / "build" / "logs"
 RASA_BIN = REPO / ".venv-rasa" / "bin" / "rasa"
 APP_PYTHON = REPO / ".venv" / "bin" / "python"
+
+
+def cors_patterns(origins: list[str]) -> list[str]:
+    """Exact-match CORS patterns for ``rasa run --cors``.
+
+    sanic-cors treats an origin containing regex characters as a pattern and matches it with
+    ``re.match`` (anchored only at the start), so "https://example.org" would also admit
+    "https://example.org.evil.net" and "https://exampleXorg". Escaping and anchoring both
+    ends leaves exactly the configured origins.
+    """
+    return [f"^{re.escape(origin)}$" for origin in origins if origin and origin != "*"]
 
 
 def free_port() -> int:
@@ -140,8 +152,8 @@ def rasa_server(
         str(RASA_BIN), "run", "--model", str(model), "--endpoints", str(endpoints),
         "--credentials", str(credentials), "--interface", "127.0.0.1", "--port", str(port),
     ]
-    for origin in cors or []:
-        cmd += ["--cors", origin]
+    for pattern in cors_patterns(cors or []):
+        cmd += ["--cors", pattern]
     return Server(
         name="rasa",
         cmd=cmd,

@@ -6,7 +6,10 @@ Differences from Rasa 3.6's channel, each for a reason:
   being filed under one shared conversation called "default";
 - a message over 2,000 characters gets a polite 413 instead of being processed;
 - if processing raised or produced no reply (the action server is down, say), the user gets
-  "information is temporarily unavailable" and where to get help, never silence or a trace.
+  "information is temporarily unavailable" and where to get help, never silence or a trace;
+- the sender id is stored only as a keyed hash and the text is redacted (phone numbers,
+  e-mail and street addresses, "my name is ...") before Rasa sees either;
+- per-sender and per-address rate limits answer 429 with a clear message.
 """
 
 from __future__ import annotations
@@ -21,8 +24,16 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.privacy import hash_sender, redact
+
+from .ratelimit import from_env
 from .text import MAX_MESSAGE_CHARS, neutralize, too_long
 from .unavailable import unavailable_messages
+
+RATE_LIMITED = (
+    "You're sending messages very quickly. Please wait a minute and try again. "
+    "If you need help right now, call or text 988 (US) or your local emergency number."
+)
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +46,11 @@ class SafeRestInput(RestInput):
     @classmethod
     def name(cls) -> Text:
         return "rest"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.per_sender = from_env("RATE_LIMIT_PER_SENDER", 30)  # messages per minute
+        self.per_address = from_env("RATE_LIMIT_PER_ADDRESS", 120)
 
     def _payload(self, request: Request) -> Optional[Dict[str, Any]]:
         try:
@@ -62,14 +78,21 @@ class SafeRestInput(RestInput):
                 return error(400, "'message' must be a string")
             if too_long(text):
                 return error(413, f"That message is too long. Please keep it under {MAX_MESSAGE_CHARS} characters.")
-            metadata = body.get("metadata") if isinstance(body.get("metadata"), dict) else {}
+            raw_meta = body.get("metadata") if isinstance(body.get("metadata"), dict) else {}
+            # Keep only what the assistant needs: the region. Nothing else is stored.
+            region = raw_meta.get("region")
+            metadata = {"region": region.upper()[:2]} if isinstance(region, str) and region.isalpha() else {}
+            sender_id = hash_sender(sender)
+            address = request.remote_addr or request.ip or "unknown"
+            if not self.per_address.allow(address) or not self.per_sender.allow(sender_id):
+                return error(429, RATE_LIMITED)
             collector = CollectingOutputChannel()
             try:
                 await on_new_message(
                     UserMessage(
-                        neutralize(text),
+                        redact(neutralize(text)),
                         collector,
-                        sender,
+                        sender_id,
                         input_channel=self.name(),
                         metadata=metadata,
                     )
@@ -79,7 +102,7 @@ class SafeRestInput(RestInput):
                 collector.messages = []
             messages: List[Dict[str, Any]] = collector.messages
             if not messages:
-                messages = unavailable_messages(sender, (metadata or {}).get("region"))
+                messages = unavailable_messages(sender_id, metadata.get("region"))
             return response.json(messages)
 
         return bp
