@@ -18,7 +18,7 @@ export TOKENIZERS_PARALLELISM := false
 MODEL_INPUTS := $(wildcard $(PROJECT)/*.yml $(PROJECT)/data/*.yml bot/rasa_nlu/*.py)
 KB_INPUTS    := $(wildcard knowledge/entries/*.md knowledge/*.yml knowledge/*.py)
 
-.PHONY: help setup envs chat serve web test test-fast bench kb-validate clean
+.PHONY: help setup envs chat serve web test test-fast bench kb-validate audit clean
 
 help:
 	@echo "make chat   - set everything up, start the assistant and chat with it in the terminal"
@@ -60,6 +60,9 @@ test: setup
 
 test-fast: setup
 	@$(PY) -m pytest -m "not e2e and not browser" $(PYTEST_ARGS)
+
+audit: envs
+	@scripts/audit.sh
 
 kb-validate: envs
 	@$(APP) kb validate
