@@ -15,7 +15,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-MODEL_INPUTS := $(wildcard $(PROJECT)/*.yml $(PROJECT)/data/*.yml bot/rasa_nlu/*.py)
+MODEL_INPUTS := $(PROJECT)/config.yml $(PROJECT)/domain.yml $(wildcard $(PROJECT)/data/*.yml bot/rasa_nlu/*.py)
 KB_INPUTS    := $(wildcard knowledge/entries/*.md knowledge/*.yml knowledge/*.py)
 
 .PHONY: help setup envs chat serve web test test-fast bench kb-validate audit clean

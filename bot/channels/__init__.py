@@ -1,1 +1,1 @@
-"""Input channels for Rasa: REST (and, later, socket.io and Slack), each hardened the same way."""
+"""Input channels for Rasa (REST, Slack, health), each hardened the same way: see each module."""
