@@ -67,5 +67,8 @@ audit: envs
 kb-validate: envs
 	@$(APP) kb validate
 
+bench: setup
+	@$(PY) -m bench.run $(BENCH_ARGS)
+
 clean:
 	rm -rf build .pytest_cache

@@ -1,0 +1,302 @@
+"""``make bench``: speed and memory of the assistant, against a bare Rasa baseline in the same run.
+
+Prints a table and writes bench/results.json with machine information. Everything runs on
+loopback; every loop is bounded. Benchmarks are never assertions: see BENCHMARKS.md.
+
+    .venv/bin/python -m bench.run [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import concurrent.futures as cf
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from bot import devstack  # noqa: E402
+
+OUT = REPO / "bench" / "results.json"
+BASELINE_DIR = REPO / "bench" / "baseline"
+EVAL_FILES = [REPO.parent / "shared" / "eval" / "dev-routes.jsonl", *sorted((REPO / "tests" / "eval").glob("routes-*.jsonl"))]
+
+
+def pct(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    k = (len(ordered) - 1) * p / 100
+    lo, hi = int(k), min(int(k) + 1, len(ordered) - 1)
+    return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
+
+
+def summary(ms: list[float]) -> dict:
+    return {"n": len(ms), "p50_ms": round(pct(ms, 50), 3), "p95_ms": round(pct(ms, 95), 3),
+            "p99_ms": round(pct(ms, 99), 3), "mean_ms": round(statistics.fmean(ms), 3)}
+
+
+def machine() -> dict:
+    cpu = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    versions = {}
+    for mod in ("torch", "sentence_transformers", "faiss", "numpy", "rasa_sdk"):
+        try:
+            versions[mod] = __import__(mod).__version__
+        except Exception:  # noqa: BLE001
+            versions[mod] = None
+    rasa = subprocess.run([str(devstack.RASA_BIN), "--version"], capture_output=True, text=True).stdout
+    versions["rasa"] = next((l.split()[-1] for l in rasa.splitlines() if l.startswith("Rasa Version")), None)
+    return {"date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "cpu": cpu, "cores": os.cpu_count(),
+            "python": platform.python_version(), "platform": platform.platform(), "versions": versions}
+
+
+def texts() -> list[str]:
+    out = []
+    for path in EVAL_FILES:
+        out += [json.loads(l)["text"] for l in path.read_text(encoding="utf-8").splitlines() if l.strip()]
+    return out
+
+
+# -- guardrail ----------------------------------------------------------------------------
+def bench_guardrail(repeats: int) -> dict:
+    from guardrails import InputGuard
+
+    guard = InputGuard.from_files()
+    msgs = texts()
+    for m in msgs:
+        guard.check(m)
+    times = []
+    for _ in range(repeats):
+        for m in msgs:
+            t = time.perf_counter()
+            guard.check(m)
+            times.append((time.perf_counter() - t) * 1000)
+    return {"messages": len(msgs), "repeats": repeats, **summary(times)}
+
+
+# -- retrieval ----------------------------------------------------------------------------
+def bench_retrieval(repeats: int) -> dict:
+    from bot.cli import _quiet_models
+    from knowledge.embedder import MiniLMEmbedder
+    from knowledge.retriever import KnowledgeBase
+
+    _quiet_models()
+    queries = [json.loads(l)["text"] for l in (REPO / "tests" / "eval" / "paraphrases.jsonl").read_text().splitlines()]
+    results = {}
+    for threads in (1, 2):
+        t0 = time.perf_counter()
+        kb = KnowledgeBase.load(embedder=MiniLMEmbedder(threads=threads, cache_size=0))
+        kb.embedder.warm_up()
+        load_s = time.perf_counter() - t0
+        t = time.perf_counter()
+        kb.search(queries[0])
+        cold = (time.perf_counter() - t) * 1000
+        warm = []
+        for _ in range(repeats):
+            for q in queries:
+                t = time.perf_counter()
+                kb.search(q)
+                warm.append((time.perf_counter() - t) * 1000)
+        results[f"threads_{threads}"] = {"model_load_s": round(load_s, 2), "cold_first_query_ms": round(cold, 2), **summary(warm)}
+    kb = KnowledgeBase.load(embedder=MiniLMEmbedder(threads=1, cache_size=2048))
+    kb.warm_up()
+    for q in queries:
+        kb.search(q)
+    cached = []
+    for q in queries:
+        t = time.perf_counter()
+        kb.search(q)
+        cached.append((time.perf_counter() - t) * 1000)
+    results["threads_1_cached_repeat"] = summary(cached)
+    return results
+
+
+# -- scaling ------------------------------------------------------------------------------
+def bench_scaling(factors: list[int]) -> dict:
+    import dataclasses
+
+    from knowledge.embedder import MiniLMEmbedder
+    from knowledge.entry import load_entries
+    from knowledge.index import build_index
+
+    embedder = MiniLMEmbedder(threads=2, cache_size=0)
+    embedder.warm_up()
+    base = load_entries()
+    words = ["please", "honestly", "quick question", "asking for my mom", "really", "i wonder", "tell me"]
+    out = {}
+    for factor in factors:
+        entries = []
+        for copy in range(factor):
+            for e in base:
+                if copy == 0:
+                    entries.append(e)
+                    continue
+                tag = words[copy % len(words)]
+                entries.append(dataclasses.replace(
+                    e, id=f"{e.id}-{copy}", question=f"{e.question} ({tag} {copy})",
+                    phrasings=tuple(f"{p} {tag} {copy}" for p in e.phrasings)))
+        t = time.perf_counter()
+        index = build_index(entries, embedder, hash_="bench")
+        build_s = time.perf_counter() - t
+        from knowledge.retriever import KnowledgeBase
+
+        kb = KnowledgeBase(entries={e.id: e for e in entries}, index=index, embedder=embedder)
+        kb.search("warm")
+        qs = ["is kratom legal", "how long does withdrawal last", "what is naloxone", "can kratom hurt my liver"] * 25
+        times = []
+        for q in qs:
+            t = time.perf_counter()
+            kb.search(q)
+            times.append((time.perf_counter() - t) * 1000)
+        out[f"x{factor}"] = {"entries": len(entries), "rows": int(index.vectors.shape[0]),
+                             "build_s": round(build_s, 2), **summary(times)}
+    return out
+
+
+# -- end to end ---------------------------------------------------------------------------
+def peak_rss_mb(pid: int) -> float:
+    """Peak resident memory (VmHWM) of a process and its children, in MB."""
+    total = 0
+    pids = [pid]
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        pids += [int(c) for c in children]
+    except OSError:
+        pass
+    for p in pids:
+        try:
+            for line in Path(f"/proc/{p}/status").read_text().splitlines():
+                if line.startswith("VmHWM:"):
+                    total += int(line.split()[1])
+        except OSError:
+            pass
+    return round(total / 1024, 1)
+
+
+def e2e_latency(url: str, messages: list[str], users: int, per_user: int) -> dict:
+    webhook = f"{url}/webhooks/rest/webhook"
+
+    def user(i: int) -> list[float]:
+        sender = f"bench-{uuid.uuid4().hex[:8]}-{i}"
+        out = []
+        for j in range(per_user):
+            t = time.perf_counter()
+            devstack.post(webhook, {"sender": sender, "message": messages[(i * per_user + j) % len(messages)]})
+            out.append((time.perf_counter() - t) * 1000)
+        return out
+
+    t0 = time.perf_counter()
+    with cf.ThreadPoolExecutor(users) as pool:
+        times = [x for chunk in pool.map(user, range(users)) for x in chunk]
+    wall = time.perf_counter() - t0
+    return {"users": users, **summary(times), "throughput_msg_s": round(len(times) / wall, 1)}
+
+
+def train_baseline() -> Path:
+    model = BASELINE_DIR / "models" / "baseline.tar.gz"
+    if not model.exists():
+        subprocess.run(
+            [str(devstack.RASA_BIN), "train", "--config", str(BASELINE_DIR / "config.yml"), "--domain",
+             str(BASELINE_DIR / "domain.yml"), "--data", str(BASELINE_DIR / "data"), "--out",
+             str(BASELINE_DIR / "models"), "--fixed-model-name", "baseline", "--quiet"],
+            check=True, capture_output=True, cwd=REPO,
+        )
+    return model
+
+
+def bench_e2e(per_user: int, sequential: int) -> dict:
+    messages = texts()
+    results = {}
+    # Cold start: launch both servers, time until the first answered message.
+    t0 = time.perf_counter()
+    actions = devstack.action_server(log_name="bench-actions").start()
+    rasa = devstack.rasa_server(f"http://127.0.0.1:{actions.port}/webhook", log_name="bench-rasa",
+                                RATE_LIMIT_PER_SENDER="100000", RATE_LIMIT_PER_ADDRESS="100000").start()
+    stack = devstack.Stack(actions, rasa)
+    try:
+        url = stack.rasa_url
+        while True:
+            try:
+                reply = devstack.post(f"{url}/webhooks/rest/webhook", {"sender": "cold", "message": "is kratom legal?"}, timeout=5)
+                if any("Sources:" in r.get("text", "") for r in reply):
+                    break
+            except Exception:  # noqa: BLE001
+                pass
+            if time.perf_counter() - t0 > 300:
+                raise TimeoutError("stack did not answer within 300 s")
+            time.sleep(0.1)
+        results["cold_start_s"] = round(time.perf_counter() - t0, 2)
+        results["assistant_sequential"] = e2e_latency(url, messages, 1, sequential)
+        results["assistant_10_users"] = e2e_latency(url, messages, 10, per_user)
+        results["peak_rss_mb"] = {"rasa": peak_rss_mb(rasa.proc.pid), "actions": peak_rss_mb(actions.proc.pid)}
+        results["peak_rss_mb"]["total"] = round(sum(results["peak_rss_mb"].values()), 1)
+    finally:
+        stack.stop()
+    model = train_baseline()
+    base = devstack.rasa_server("http://127.0.0.1:9/webhook", model=model, log_name="bench-baseline",
+                                credentials=BASELINE_DIR / "credentials.yml", endpoints=BASELINE_DIR / "endpoints.yml").start()
+    try:
+        base.wait(180)
+        url = f"http://127.0.0.1:{base.port}"
+        results["baseline_sequential"] = e2e_latency(url, messages, 1, sequential)
+        results["baseline_10_users"] = e2e_latency(url, messages, 10, per_user)
+        results["baseline_peak_rss_mb"] = peak_rss_mb(base.proc.pid)
+    finally:
+        base.stop()
+    for mode in ("sequential", "10_users"):
+        results[f"p95_ratio_{mode}"] = round(results[f"assistant_{mode}"]["p95_ms"] / results[f"baseline_{mode}"]["p95_ms"], 2)
+    return results
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer repetitions (a smoke run)")
+    args = parser.parse_args()
+    q = args.quick
+    report = {"machine": machine()}
+    print("guardrail...", flush=True)
+    report["guardrail"] = bench_guardrail(2 if q else 20)
+    print("retrieval...", flush=True)
+    report["retrieval"] = bench_retrieval(1 if q else 5)
+    print("knowledge-base scaling...", flush=True)
+    report["kb_scaling"] = bench_scaling([1, 10] if q else [1, 10, 100])
+    print("end to end (assistant, then bare Rasa baseline)...", flush=True)
+    report["e2e"] = bench_e2e(per_user=5 if q else 20, sequential=30 if q else 200)
+    OUT.write_text(json.dumps(report, indent=2))
+    g, r, e = report["guardrail"], report["retrieval"], report["e2e"]
+    print(f"\n{report['machine']['date']}  {report['machine']['cpu']}  ({report['machine']['cores']} cores)")
+    print(f"{'measure':48s} {'p50':>9s} {'p95':>9s} {'p99':>9s}")
+    print(f"{'input guardrail check (ms)':48s} {g['p50_ms']:9.3f} {g['p95_ms']:9.3f} {g['p99_ms']:9.3f}")
+    for k, v in r.items():
+        label = f"retrieval {k} (ms)"
+        print(f"{label:48s} {v['p50_ms']:9.2f} {v['p95_ms']:9.2f} {v['p99_ms']:9.2f}")
+    for k, v in report["kb_scaling"].items():
+        label = f"kb {k} query ({v['rows']} rows, build {v['build_s']} s) (ms)"
+        print(f"{label:48s} {v['p50_ms']:9.2f} {v['p95_ms']:9.2f} {v['p99_ms']:9.2f}")
+    for k in ("assistant_sequential", "baseline_sequential", "assistant_10_users", "baseline_10_users"):
+        v = e[k]
+        label = f"e2e {k} ({v['throughput_msg_s']} msg/s) (ms)"
+        print(f"{label:48s} {v['p50_ms']:9.1f} {v['p95_ms']:9.1f} {v['p99_ms']:9.1f}")
+    print(f"p95 ratio assistant/baseline: sequential {e['p95_ratio_sequential']}, 10 users {e['p95_ratio_10_users']}")
+    print(f"cold start {e['cold_start_s']} s; peak RSS MB {e['peak_rss_mb']} (baseline rasa {e['baseline_peak_rss_mb']})")
+    print(f"wrote {OUT}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
