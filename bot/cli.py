@@ -93,6 +93,13 @@ def cmd_eval_routes(args: argparse.Namespace) -> int:
     return 0
 
 
+# -- guard --------------------------------------------------------------------------------
+def cmd_guard(args: argparse.Namespace) -> int:
+    from .guard_training import main as train_main
+
+    return train_main()
+
+
 # -- kb -----------------------------------------------------------------------------------
 def cmd_kb(args: argparse.Namespace) -> int:
     from . import kb_commands
@@ -120,6 +127,11 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("file")
     r.add_argument("--json", help="also write the report as JSON to this file")
     r.set_defaults(func=cmd_eval_routes)
+
+    g = sub.add_parser("guard", help="guardrail tools")
+    gsub = g.add_subparsers(dest="guard_command", required=True)
+    gsub.add_parser("train", help="refit guardrails/model/guard-model.json from the labeled data in the repo")
+    g.set_defaults(func=cmd_guard)
 
     sub.add_parser("purge", help="delete conversations older than N days (--db URL, --days 30)")
     sub.add_parser("report", help="aggregate statistics from the tracker store (--db URL, --json)")

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from .classifier import MODEL_FILE, GuardModel
 from .normalize import normalize
 from .policy import Policy, Rule, load_policy
 from .responses import DATA_DIR, load_response_keys
@@ -27,17 +28,28 @@ log = logging.getLogger(__name__)
 POLICY_FILE = DATA_DIR / "policy.yml"
 
 
+# Rule ids used when the statistical model, not a written rule, flags a message.
+MODEL_RULES = {"crisis": ("model.crisis", "suicide", "crisis_suicide"),
+               "redirect": ("model.redirect", "general", "redirect_general")}
+
+
 @dataclass
 class InputGuard:
     policy: Policy | None
     load_error: str | None = None
+    model: GuardModel | None = None
 
     @classmethod
-    def from_files(cls, policy_path: Path | None = None, responses_path: Path | None = None) -> "InputGuard":
-        """Load the policy; a missing or invalid file gives a guard that refuses everything."""
+    def from_files(
+        cls, policy_path: Path | None = None, responses_path: Path | None = None, model_path: Path | None = None
+    ) -> "InputGuard":
+        """Load the policy and model; a missing or invalid file gives a guard that refuses everything."""
         try:
             keys = load_response_keys(responses_path)
-            return cls(policy=load_policy(policy_path or POLICY_FILE, keys))
+            return cls(
+                policy=load_policy(policy_path or POLICY_FILE, keys),
+                model=GuardModel.load(model_path or MODEL_FILE),
+            )
         except Exception as exc:  # noqa: BLE001 - fail closed on any loading problem
             log.error("guardrail policy could not be loaded, refusing all messages: %s", exc)
             return cls(policy=None, load_error=str(exc))
@@ -72,6 +84,21 @@ class InputGuard:
                 combined = self._first_match(" ".join([*recent, folded]))
                 if combined is not None and combined.route == "redirect":
                     rule, via_context = combined, True
+            if rule is not None and rule.route == "redirect" and self.model is not None:
+                # Crisis outranks redirect: "what amount would make sure I don't wake up" reads
+                # as a dosing question to the rules, but it is a request for a lethal amount.
+                if self.model.verdict(text) == "crisis":
+                    rule_id, category, response = MODEL_RULES["crisis"]
+                    return InputVerdict(route="crisis", rule=rule_id, category=category, response=response, lang=lang)
+            if rule is None and self.model is not None:
+                # The model adds recall for wordings the rules miss; it never removes a verdict.
+                flagged = self.model.verdict(text)
+                if flagged is None and context and self.policy.context.is_followup(folded):
+                    flagged = self.model.verdict(" ".join([*context[-self.policy.context.max_turns :], text]))
+                    flagged = flagged if flagged == "redirect" else None
+                if flagged is not None:
+                    rule_id, category, response = MODEL_RULES[flagged]
+                    return InputVerdict(route=flagged, rule=rule_id, category=category, response=response, lang=lang)  # type: ignore[arg-type]
             if rule is None:
                 return InputVerdict(route="pass", rule=None, category=None, response=None, lang=lang)
             return InputVerdict(

@@ -37,7 +37,7 @@ from .schema import PolicyError, check_keys, expect, load_yaml, string_list
 ROUTES = ("crisis", "redirect")
 CATEGORIES = {
     "crisis": ("suicide", "emergency", "lethal_amount"),
-    "redirect": ("dosing", "self_treatment", "combination", "manufacture", "sourcing"),
+    "redirect": ("dosing", "self_treatment", "combination", "manufacture", "sourcing", "general"),
 }
 _TERM = re.compile(r"\{([A-Z_]+)\}")
 

@@ -10,12 +10,12 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .normalize import normalize
 from .responses import DATA_DIR
-from .schema import check_keys, expect, load_yaml, string_list
+from .schema import PolicyError, check_keys, expect, load_yaml, string_list
 from .verdict import Language
 
 SMALLTALK_FILE = DATA_DIR / "smalltalk.yml"
@@ -43,11 +43,13 @@ class SmalltalkMatch:
 @dataclass(frozen=True)
 class Smalltalk:
     intents: tuple[SmalltalkIntent, ...]
+    vocabulary: dict[str, str] = field(default_factory=dict)  # word -> intent name or "filler"
+    max_vocabulary_words: int = 6
 
     @classmethod
     def from_file(cls, path: Path | None = None) -> "Smalltalk":
         path = path or SMALLTALK_FILE
-        raw = check_keys(str(path), load_yaml(path), {"intents"})
+        raw = check_keys(str(path), load_yaml(path), {"intents"}, {"vocabulary"})
         intents = []
         for name, data in expect(f"{path}.intents", raw["intents"], dict).items():
             where = f"{path}.intents.{name}"
@@ -62,13 +64,30 @@ class Smalltalk:
                     suggest=string_list(f"{where}.suggest", data.get("suggest", [])),
                 )
             )
-        return cls(intents=tuple(intents))
+        names = {i.intent for i in intents} | {"filler"}
+        vocabulary: dict[str, str] = {}
+        for name, words in expect(f"{path}.vocabulary", raw.get("vocabulary", {}), dict).items():
+            if name not in names:
+                raise PolicyError(f"{path}.vocabulary: {name!r} is not an intent or 'filler'")
+            for word in string_list(f"{path}.vocabulary.{name}", words):
+                vocabulary[word] = name
+        return cls(intents=tuple(intents), vocabulary=vocabulary)
 
     def _intent_of(self, fragment: str) -> SmalltalkIntent | None:
         for intent in self.intents:
             if any(p.fullmatch(fragment) for p in intent.patterns):
                 return intent
         return None
+
+    def _by_vocabulary(self, folded: str, lang: Language) -> SmalltalkMatch | None:
+        words = re.findall(r"[\w']+", folded)
+        if not words or len(words) > self.max_vocabulary_words or any(w not in self.vocabulary for w in words):
+            return None
+        name = next((self.vocabulary[w] for w in words if self.vocabulary[w] != "filler"), None)
+        intent = next((i for i in self.intents if i.intent == name), None)
+        if intent is None:
+            return None
+        return SmalltalkMatch(intent=intent.intent, text=intent.reply[lang], suggestions=intent.suggest)
 
     def match(self, text: str, lang: Language = "en") -> SmalltalkMatch | None:
         """Match when every part of the message ("thanks, take care") is small talk."""
@@ -81,8 +100,8 @@ class Smalltalk:
             fragment = _LEADING_FILLER.sub("", fragment)
             intent = self._intent_of(fragment)
             if intent is None:
-                return None
+                return self._by_vocabulary(folded, lang)
             found = found or intent
         if found is None:
-            return None
+            return self._by_vocabulary(folded, lang)
         return SmalltalkMatch(intent=found.intent, text=found.reply[lang], suggestions=found.suggest)

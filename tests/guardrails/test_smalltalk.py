@@ -17,3 +17,13 @@ def test_smalltalk_does_not_swallow_questions(smalltalk, text):
 
 def test_spanish_greeting_reply_is_spanish(smalltalk):
     assert smalltalk.match("hola", "es").text.startswith("Hola")
+
+
+@pytest.mark.parametrize("text, intent", [("thx bye", "thanks"), ("hiii anyone there?", "greet"), ("ok cool ttyl", "goodbye")])
+def test_short_messages_of_small_talk_words(smalltalk, text, intent):
+    assert smalltalk.match(text).intent == intent
+
+
+@pytest.mark.parametrize("text", ["yes", "ok", "lol ok", "is kratom ok"])
+def test_bare_acknowledgements_are_left_to_the_follow_up_logic(smalltalk, text):
+    assert smalltalk.match(text) is None
