@@ -62,6 +62,14 @@ class SafeRestInput(RestInput):
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         bp = Blueprint(f"custom_webhook_{type(self).__name__}", __name__)
 
+        @bp.middleware("response")
+        async def security_headers(_: Request, resp: HTTPResponse) -> None:
+            # Replies may describe someone's drug use: never cache them, never sniff them.
+            resp.headers["Cache-Control"] = "no-store"
+            resp.headers["X-Content-Type-Options"] = "nosniff"
+            resp.headers["Referrer-Policy"] = "no-referrer"
+            resp.headers["Content-Security-Policy"] = "default-src 'none'; frame-ancestors 'none'"
+
         @bp.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:
             return response.json({"status": "ok"})

@@ -175,3 +175,13 @@ def test_errors_show_no_trace_or_path(conversation):
         status, _, body = _request(url)
         assert status >= 400
         assert "Traceback" not in body and "/work/" not in body and "site-packages" not in body
+
+
+def test_chat_responses_carry_security_headers(conversation):
+    client = conversation[0]
+    _, headers, _ = _request(client.webhook, "POST", {"Content-Type": "application/json"},
+                             json.dumps({"sender": "headers", "message": "hello"}).encode())
+    lower = {k.lower(): v for k, v in headers.items()}
+    assert lower["cache-control"] == "no-store"
+    assert lower["x-content-type-options"] == "nosniff"
+    assert "default-src 'none'" in lower["content-security-policy"]
