@@ -152,8 +152,9 @@ def rasa_server(
         str(RASA_BIN), "run", "--model", str(model), "--endpoints", str(endpoints),
         "--credentials", str(credentials), "--interface", "127.0.0.1", "--port", str(port),
     ]
-    for pattern in cors_patterns(cors or []):
-        cmd += ["--cors", pattern]
+    patterns = cors_patterns(cors or [])
+    if patterns:  # one flag with every origin: Rasa keeps only the last --cors flag given
+        cmd += ["--cors", *patterns]
     return Server(
         name="rasa",
         cmd=cmd,

@@ -75,6 +75,6 @@ def _key() -> bytes:
     return _KEY
 
 
-def hash_sender(sender: str) -> str:
+def hash_sender(sender: str, key: bytes | None = None) -> str:
     """A stable, keyed, non-reversible id for a sender (the same sender gives the same id)."""
-    return hmac.new(_key(), sender.encode("utf-8"), hashlib.sha256).hexdigest()[:40]
+    return hmac.new(key or _key(), sender.encode("utf-8"), hashlib.sha256).hexdigest()[:40]

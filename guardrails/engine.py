@@ -62,9 +62,9 @@ class InputGuard:
         words = max(1, len(folded.split()))
         return "es" if hits >= 2 or (hits >= 1 and words <= 3) or "¿" in text else "en"
 
-    def _first_match(self, folded: str) -> Rule | None:
+    def _first_match(self, folded: str, routes: tuple[str, ...] = ("crisis", "redirect")) -> Rule | None:
         assert self.policy is not None
-        for route in ("crisis", "redirect"):
+        for route in routes:
             for rule in self.policy.rules:
                 if rule.route == route and rule.matches(folded):
                     return rule
@@ -81,8 +81,9 @@ class InputGuard:
             via_context = False
             if rule is None and context and self.policy.context.is_followup(folded):
                 recent = [normalize(t).text for t in context[-self.policy.context.max_turns :]]
-                combined = self._first_match(" ".join([*recent, folded]))
-                if combined is not None and combined.route == "redirect":
+                # Only redirect rules: an earlier crisis turn must not hide a split dosing question.
+                combined = self._first_match(" ".join([*recent, folded]), routes=("redirect",))
+                if combined is not None:
                     rule, via_context = combined, True
             if rule is not None and rule.route == "redirect" and self.model is not None:
                 # Crisis outranks redirect: "what amount would make sure I don't wake up" reads
