@@ -26,6 +26,7 @@ sys.path.insert(0, str(REPO))
 from bot import devstack  # noqa: E402
 
 OUT = REPO / "bench" / "results.json"
+CONVERSATION_TURNS = 10
 BASELINE_DIR = REPO / "bench" / "baseline"
 EVAL_FILES = [REPO.parent / "shared" / "eval" / "dev-routes.jsonl", *sorted((REPO / "tests" / "eval").glob("routes-*.jsonl"))]
 
@@ -192,9 +193,12 @@ def e2e_latency(url: str, messages: list[str], users: int, per_user: int) -> dic
     webhook = f"{url}/webhooks/rest/webhook"
 
     def user(i: int) -> list[float]:
-        sender = f"bench-{uuid.uuid4().hex[:8]}-{i}"
         out = []
         for j in range(per_user):
+            # A new conversation every CONVERSATION_TURNS messages: Rasa replays the whole
+            # tracker each turn, so one endless conversation would measure history length.
+            if j % CONVERSATION_TURNS == 0:
+                sender = f"bench-{uuid.uuid4().hex[:8]}-{i}"
             t = time.perf_counter()
             devstack.post(webhook, {"sender": sender, "message": messages[(i * per_user + j) % len(messages)]})
             out.append((time.perf_counter() - t) * 1000)
