@@ -71,6 +71,14 @@ def do_stats() -> int:
     print("\nentries per tag:")
     for tag, n in tags.most_common():
         print(f"  {n:3d}  {tag}")
+    from statistics import median
+
+    from knowledge.readability import grade_level
+
+    grades = sorted((round(grade_level(e.answer), 1), e.id) for e in entries)
+    print(f"\nreading level (Flesch-Kincaid grade): median {median(g for g, _ in grades)}; hardest:")
+    for grade, entry_id in grades[-5:][::-1]:
+        print(f"  {grade:5.1f}  {entry_id}")
     print("\ndue for review in the next 60 days:")
     for day, entry_id in due or [("-", "none")]:
         print(f"  {day}  {entry_id}")

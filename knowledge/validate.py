@@ -23,6 +23,7 @@ from guardrails.output_check import check_output
 
 from .embedder import Embedder
 from .entry import ENTRIES_DIR, KNOWLEDGE_DIR, Entry, EntryError, entry_files, parse_entry
+from .readability import MAX_GRADE, grade_level
 
 SOURCES_FILE = KNOWLEDGE_DIR / "sources.yml"
 MIN_PHRASINGS = 4
@@ -93,6 +94,9 @@ def check_entry(entry: Entry, domains: Sequence[str], today: dt.date) -> list[Pr
     words = len(entry.answer.split())
     if words > MAX_WORDS:
         bad("answer", f"{words} words; keep it to about 180")
+    grade = grade_level(entry.answer)
+    if grade > MAX_GRADE:
+        bad("answer", f"reads at grade {grade:.1f}; use shorter sentences and plainer words (at most {MAX_GRADE:g})")
     for field_name, text in (("answer", entry.answer), ("question", entry.question)):
         verdict = check_output(text)
         if not verdict.allowed:

@@ -98,3 +98,19 @@ def test_clinical_review_can_be_required(tmp_path):
     other = tmp_path / "signed"
     other.mkdir()
     assert problems_for(other, signed, require_clinical_review=True) == []
+
+
+def test_hard_to_read_answers_are_refused(tmp_path):
+    hard = ("Mitragynine's pharmacodynamic characteristics, encompassing partial agonism at mu-opioid "
+            "receptors alongside adrenergic and serotonergic interactions, necessitate individualized "
+            "clinical evaluation, particularly considering hepatotoxicity, cardiovascular complications, "
+            "and neurological manifestations documented in pharmacovigilance investigations.")
+    head = GOOD.split("\n---\n", 1)[0]
+    found = problems_for(tmp_path, head + "\n---\n" + hard + "\n")
+    assert any("reads at grade" in p for p in found), found
+
+
+def test_readability_scores_plain_text_lower():
+    from knowledge.readability import grade_level
+
+    assert grade_level("Call a doctor. Help is free. You are not alone.") < 4
