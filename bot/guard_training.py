@@ -1,8 +1,9 @@
 """``kratom-assistant guard train``: fit the guardrail's linear model from labeled data in the repo.
 
 Training data (all in the repository): the labeled route sets tests/eval/routes-*.jsonl and
-holdout-routes.jsonl, the paraphrase and out-of-scope sets (as "other"), and every policy
-rule's fire/pass examples. Kept out, to measure on: the shared dev set, XSTest, and
+holdout-routes.jsonl, the paraphrase and out-of-scope sets (as "other"), every policy rule's
+fire/pass examples, and guardrails/model/training/*.jsonl ({"text", "label"}: messages written
+only to train this model). Kept out, to measure on: the shared dev set, XSTest, and
 tests/eval/holdout2-routes.jsonl. Deterministic: the same data gives the same file.
 
 Thresholds come from 5-fold cross-validation: the lowest probability at which at most 1% of
@@ -48,6 +49,13 @@ def training_data() -> list[tuple[str, str]]:
         for line in (EVAL / name).read_text(encoding="utf-8").splitlines():
             if line.strip():
                 rows.append((json.loads(line)["text"], "other"))
+    for path in sorted((REPO / "guardrails" / "model" / "training").glob("*.jsonl")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                item = json.loads(line)
+                if item["label"] not in CLASSES:
+                    raise ValueError(f"{path}: unknown label {item['label']!r}")
+                rows.append((item["text"], item["label"]))
     policy = yaml.safe_load((REPO / "guardrails" / "policy.yml").read_text(encoding="utf-8"))
     for rule in policy["rules"]:
         for text in rule["examples"]["fire"]:
