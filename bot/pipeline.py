@@ -70,6 +70,8 @@ class Decision:
     lang: str
     candidates: tuple[Any, ...] = ()
     category: str | None = None
+    response: str | None = None  # the guardrail template for crisis/redirect
+    smalltalk: SmalltalkMatch | None = None
 
     def as_route_line(self, text: str) -> dict[str, Any]:
         return {
@@ -182,9 +184,10 @@ class Assistant:
         tri = triage(self.guard, self.smalltalk, text, context)
         verdict = tri.verdict
         if tri.route in ("crisis", "redirect"):
-            return Decision(tri.route, verdict.rule, None, None, verdict.lang, category=verdict.category)
+            return Decision(tri.route, verdict.rule, None, None, verdict.lang, category=verdict.category,
+                            response=verdict.response)
         if tri.route == "smalltalk":
-            return Decision("smalltalk", None, None, None, verdict.lang)
+            return Decision("smalltalk", None, None, None, verdict.lang, smalltalk=tri.smalltalk)
         if self.kb is None:
             return Decision("fallback", "retrieval.unavailable", None, None, verdict.lang)
         # Search with the normalized text, so "wh4t is kr4tom" finds what "what is kratom" finds.
@@ -207,11 +210,12 @@ class Assistant:
         try:
             text = self.resolve_followup(text, suggestions)
             decision = self.decide(text, context)
-            messages = self._messages(decision, text, region)
+            messages = self._messages(decision, region)
         except Exception:  # noqa: BLE001 - never let an error reach the user as silence or a trace
             log.exception("pipeline failed; replying with the fail-closed message")
             verdict = _fail_closed_verdict()
-            decision = Decision("redirect", verdict.rule, None, None, verdict.lang, category=verdict.category)
+            decision = Decision("redirect", verdict.rule, None, None, verdict.lang, category=verdict.category,
+                                response=verdict.response)
             messages = [guard_message(self.book, verdict, region)]
         messages = [self._checked(m, decision, region) for m in messages]
         if after_crisis and decision.route != "crisis":
@@ -221,18 +225,18 @@ class Assistant:
             self.counters[f"route.{decision.route}"] += 1
         return Response(decision=decision, messages=tuple(messages))
 
-    def _messages(self, decision: Decision, text: str, region: str | None) -> list[OutMessage]:
+    def _messages(self, decision: Decision, region: str | None) -> list[OutMessage]:
         if decision.route in ("crisis", "redirect"):
             verdict = InputVerdict(
                 route=decision.route,  # type: ignore[arg-type]
                 rule=decision.rule,
                 category=decision.category,
-                response=self._response_key(decision),
+                response=decision.response or "redirect_fail_closed",
                 lang=decision.lang,  # type: ignore[arg-type]
             )
             return [guard_message(self.book, verdict, region)]
         if decision.route == "smalltalk":
-            match = self.smalltalk.match(text, decision.lang)  # type: ignore[arg-type]
+            match = decision.smalltalk
             assert match is not None
             data = {"route": "smalltalk", "intent": match.intent, "kind": "smalltalk"}
             return [OutMessage(text=match.text, buttons=match.suggestions, data=data)]
@@ -240,14 +244,6 @@ class Assistant:
             assert self.kb is not None and decision.entry_id is not None
             return self._answer(self.kb.entries[decision.entry_id], decision, region)
         return [self._fallback(decision, region)]
-
-    def _response_key(self, decision: Decision) -> str:
-        if decision.rule and decision.rule != "fail_closed.check_error":
-            try:
-                return self.guard.policy.rule(decision.rule).response  # type: ignore[union-attr]
-            except (KeyError, AttributeError):
-                pass
-        return "redirect_fail_closed"
 
     def _answer(self, entry: "Entry", decision: Decision, region: str | None) -> list[OutMessage]:
         assert self.kb is not None
