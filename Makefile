@@ -10,13 +10,14 @@ RASA      := $(VENV_RASA)/bin/rasa
 PROJECT   := bot/rasa_project
 MODEL     := build/models/kratom.tar.gz
 INDEX     := build/kb/meta.json
+ONNX      := build/onnx/meta.json
 PORT      ?= 5005
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
 MODEL_INPUTS := $(PROJECT)/config.yml $(PROJECT)/domain.yml $(wildcard $(PROJECT)/data/*.yml bot/rasa_nlu/*.py)
-KB_INPUTS    := $(wildcard knowledge/entries/*.md knowledge/*.yml knowledge/*.py)
+KB_INPUTS    := $(wildcard knowledge/entries/*.md knowledge/entries/es/*.md knowledge/*.yml knowledge/*.py embedding/*.py)
 
 .PHONY: help setup envs chat serve web test test-fast bench kb-validate audit clean
 
@@ -32,9 +33,14 @@ envs: $(VENV)/.lock-hash $(VENV_RASA)/.lock-hash
 $(VENV)/.lock-hash $(VENV_RASA)/.lock-hash: requirements/app.lock requirements/rasa.lock pyproject.toml scripts/setup_envs.sh
 	@scripts/setup_envs.sh
 
+# all-MiniLM-L6-v2 exported to ONNX once (the only step that needs torch); re-exported only when
+# the exporter changes (it also compares the weights' hash).
+$(ONNX): embedding/export.py embedding/onnx.py | envs
+	@$(PY) -m embedding.export
+
 # The index is rebuilt only when entries change (kb build also compares a content hash and
 # validates every entry first).
-$(INDEX): $(KB_INPUTS) | envs
+$(INDEX): $(KB_INPUTS) $(ONNX) | envs
 	@$(APP) kb build
 
 # The Rasa model is retrained only when its configuration, training data or NLU component change.
@@ -44,7 +50,7 @@ $(MODEL): $(MODEL_INPUTS) | envs
 	    --data $(PROJECT)/data --out build/models --fixed-model-name kratom --quiet > build/train.log 2>&1 \
 	    || { tail -30 build/train.log; exit 1; }
 
-setup: envs $(INDEX) $(MODEL)
+setup: envs $(ONNX) $(INDEX) $(MODEL)
 
 chat: setup
 	@$(PY) -m bot.devstack chat $(if $(REGION),--region $(REGION))
