@@ -1,8 +1,10 @@
 """Build, save and load the FAISS index over every entry's question and phrasings.
 
-One index row per text (the question and each phrasing), mapped back to its entry, so a
-query close to any way of asking matches the entry. The build is deterministic for a given
-model, and skipped when the content hash (entry files + model name) is unchanged.
+One index row per text (the question and each phrasing, in English and, when the entry has a
+Spanish companion in entries/es/, in Spanish), mapped back to its entry, so a query close to any
+way of asking matches the entry. ``row_lang`` says which language each row is in. The build is
+deterministic for a given model, and skipped when the content hash (entry and companion files +
+model name) is unchanged.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ class IndexMeta:
     model: str
     row_entry: tuple[str, ...]
     row_text: tuple[str, ...]
+    row_lang: tuple[str, ...] = ()  # "en" or "es" per row
 
 
 @dataclass
@@ -63,8 +66,8 @@ def _progress(done: int, total: int, enabled: bool) -> None:
 def build_index(
     entries: Sequence[Entry], embedder: Embedder, *, hash_: str, progress: bool = False, batch: int = 64
 ) -> KBIndex:
-    rows = [(e.id, t) for e in sorted(entries, key=lambda e: e.id) for t in e.texts]
-    texts = [t for _, t in rows]
+    rows = [(e.id, lang, t) for e in sorted(entries, key=lambda e: e.id) for lang, t in e.index_texts]
+    texts = [t for _, _, t in rows]
     chunks = []
     for start in range(0, len(texts), batch):
         chunks.append(embedder.embed(texts[start : start + batch]))
@@ -73,14 +76,15 @@ def build_index(
     meta = IndexMeta(
         content_hash=hash_,
         model=embedder.name,
-        row_entry=tuple(e for e, _ in rows),
+        row_entry=tuple(e for e, _, _ in rows),
         row_text=tuple(texts),
+        row_lang=tuple(lang for _, lang, _ in rows),
     )
     return KBIndex(meta=meta, vectors=vectors)
 
 
 def index_hash(entries_dir: Path | None, model: str) -> str:
-    return content_hash(entries_dir, extra=f"model={model};rows=question+phrasings;v1")
+    return content_hash(entries_dir, extra=f"model={model};rows=question+phrasings+es;v2")
 
 
 def save_index(index: KBIndex, directory: Path = DEFAULT_INDEX_DIR) -> None:
@@ -91,6 +95,7 @@ def save_index(index: KBIndex, directory: Path = DEFAULT_INDEX_DIR) -> None:
         "model": index.meta.model,
         "row_entry": list(index.meta.row_entry),
         "row_text": list(index.meta.row_text),
+        "row_lang": list(index.meta.row_lang),
     }
     tmp = directory / "meta.json.tmp"
     tmp.write_text(json.dumps(meta, indent=1, sort_keys=True), encoding="utf-8")
@@ -107,6 +112,7 @@ def load_index(directory: Path = DEFAULT_INDEX_DIR) -> KBIndex:
         model=raw["model"],
         row_entry=tuple(raw["row_entry"]),
         row_text=tuple(raw["row_text"]),
+        row_lang=tuple(raw.get("row_lang", ())),
     )
     return KBIndex(meta=meta, vectors=np.load(directory / "vectors.npy"))
 

@@ -16,7 +16,9 @@ def small_kb(tmp_path):
 def test_index_has_a_row_per_question_and_phrasing(tmp_path):
     entries = load_entries()
     index = build_index(entries, HashEmbedder(), hash_="h")
-    assert index.vectors.shape[0] == sum(1 + len(e.phrasings) for e in entries)
+    spanish = sum(1 + len(e.es.phrasings) for e in entries if e.es is not None)
+    assert index.vectors.shape[0] == sum(1 + len(e.phrasings) for e in entries) + spanish
+    assert index.meta.row_lang.count("es") == spanish
     assert set(index.meta.row_entry) == {e.id for e in entries}
 
 

@@ -92,12 +92,21 @@ def test_duplicate_ids_and_near_duplicate_questions(tmp_path):
 
 
 def test_clinical_review_can_be_required(tmp_path):
+    from knowledge.review import sign_off
+
     found = problems_for(tmp_path, GOOD, require_clinical_review=True)
     assert any("pending" in p for p in found)
-    signed = GOOD.replace("clinical_review: pending", "clinical_review: {by: A. Clinician, role: addiction medicine physician, date: 2026-11-20}")
-    other = tmp_path / "signed"
+    by_hand = GOOD.replace("clinical_review: pending", "clinical_review: {by: A. Clinician, role: addiction medicine physician, date: 2026-11-20}")
+    other = tmp_path / "by-hand"
     other.mkdir()
-    assert problems_for(other, signed, require_clinical_review=True) == []
+    found = problems_for(other, by_hand, require_clinical_review=True)
+    assert any("without a stored snapshot" in p for p in found), found
+    signed = tmp_path / "signed"
+    signed.mkdir()
+    entries = entry_dir(signed, GOOD)
+    sign_off("naltrexone", role="addiction medicine physician", entries_dir=entries, today=TODAY)
+    _, problems = validate(entries, today=TODAY, require_clinical_review=True)
+    assert [str(p) for p in problems if "naltrexone" in p.path] == []
 
 
 def test_hard_to_read_answers_are_refused(tmp_path):
