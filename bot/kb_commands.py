@@ -1,4 +1,4 @@
-"""``kratom-assistant kb ...``: validate, build, stats and calibrate the knowledge base."""
+"""``kratom-assistant kb ...``: validate, build, stats, calibrate, review-pack and sign-off."""
 
 from __future__ import annotations
 
@@ -12,14 +12,15 @@ from urllib.parse import urlparse
 
 import numpy as np
 
-from knowledge.entry import ENTRIES_DIR
+from knowledge.entry import ENTRIES_DIR, EntryError
 from knowledge.index import DEFAULT_INDEX_DIR, build_index, index_hash, save_index, stored_hash
 from knowledge.retriever import RETRIEVAL_CONFIG
 from knowledge.validate import validate
 
 REPO = Path(__file__).resolve().parent.parent
-PARAPHRASES = REPO / "tests" / "eval" / "paraphrases.jsonl"
-OUT_OF_SCOPE = REPO / "tests" / "eval" / "out-of-scope.jsonl"
+CALIBRATE = REPO / "data" / "calibrate"  # the sets that choose thresholds (data/LABELS.md)
+PARAPHRASES = CALIBRATE / "paraphrases.jsonl"
+OUT_OF_SCOPE = CALIBRATE / "out-of-scope.jsonl"
 
 
 def _embedder():
@@ -60,14 +61,39 @@ def do_build(force: bool) -> int:
     return 0
 
 
-def do_stats() -> int:
-    entries, problems = validate()
-    today = dt.date.today()
+EDITORIAL_DUE_DAYS = 30
+
+
+def review_counts(entries, reviews_dir: Path, today: dt.date) -> dict[str, int]:
+    """Clinical: signed off (and unchanged), pending, changed since sign-off; editorial: due in 30 days or past."""
+    from knowledge.review import review_status
+
+    states = Counter(review_status(e, reviews_dir, today).state for e in entries)
+    return {
+        "signed": states["signed"],
+        "pending": states["pending"],
+        "changed": states["changed"],
+        "editorial_due": sum(e.review_by <= today + dt.timedelta(days=EDITORIAL_DUE_DAYS) for e in entries),
+    }
+
+
+def do_stats(entries_dir: Path = ENTRIES_DIR, reviews_dir: Path | None = None, today: dt.date | None = None) -> int:
+    entries, problems = validate(entries_dir, today=today)
+    today = today or dt.date.today()
+    reviews_dir = reviews_dir if reviews_dir is not None else entries_dir.parent / "reviews"
     tags = Counter(t for e in entries for t in e.tags)
     domains = Counter(urlparse(s.url).hostname for e in entries for s in e.sources)
-    due = sorted((e.review_by, e.id) for e in entries if e.review_by <= today + dt.timedelta(days=60))
+    due = sorted(
+        (e.review_by, e.id) for e in entries if e.review_by <= today + dt.timedelta(days=EDITORIAL_DUE_DAYS)
+    )
+    counts = review_counts(entries, reviews_dir, today)
+    spanish = [e.es for e in entries if e.es is not None]
     print(f"{len(entries)} entries, {len(problems)} validation problem(s), "
           f"{sum(e.clinical_review is None for e in entries)} awaiting clinical review")
+    print(f"clinical review: {counts['signed']} signed off, {counts['pending']} pending, "
+          f"{counts['changed']} changed since sign-off")
+    print(f"editorial review: {counts['editorial_due']} due (review_by within {EDITORIAL_DUE_DAYS} days or past)")
+    print(f"Spanish companions: {len(spanish)} ({sum(c.answer is not None for c in spanish)} with a Spanish answer)")
     print("\nentries per tag:")
     for tag, n in tags.most_common():
         print(f"  {n:3d}  {tag}")
@@ -79,12 +105,53 @@ def do_stats() -> int:
     print(f"\nreading level (Flesch-Kincaid grade): median {median(g for g, _ in grades)}; hardest:")
     for grade, entry_id in grades[-5:][::-1]:
         print(f"  {grade:5.1f}  {entry_id}")
-    print("\ndue for review in the next 60 days:")
+    print(f"\ndue for editorial review (review_by within {EDITORIAL_DUE_DAYS} days or past):")
     for day, entry_id in due or [("-", "none")]:
         print(f"  {day}  {entry_id}")
     print("\nsources per domain:")
     for domain, n in domains.most_common():
         print(f"  {n:3d}  {domain}")
+    return 0
+
+
+def do_review_pack(
+    out: str | None, include_all: bool, entries_dir: Path = ENTRIES_DIR, reviews_dir: Path | None = None,
+    today: dt.date | None = None,
+) -> int:
+    from knowledge.review import render_review_pack
+
+    entries, problems = validate(entries_dir, today=today)
+    for problem in problems:
+        print(f"note: {problem}", file=sys.stderr)
+    reviews_dir = reviews_dir if reviews_dir is not None else entries_dir.parent / "reviews"
+    page = render_review_pack(entries, reviews_dir=reviews_dir, today=today, include_all=include_all)
+    target = Path(out) if out else REPO / "build" / "review-pack.html"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(page, encoding="utf-8")
+    listed = page.count('<section class="entry"')
+    print(f"kb review-pack: {listed} entr{'y' if listed == 1 else 'ies'} -> {target}")
+    return 0
+
+
+def do_sign_off(
+    entry_id: str, role: str, name: str | None, date: str | None, entries_dir: Path = ENTRIES_DIR,
+    reviews_dir: Path | None = None,
+) -> int:
+    from knowledge.review import SignOffError, sign_off
+
+    try:
+        day = dt.date.fromisoformat(date) if date else None
+    except ValueError:
+        print(f"kb sign-off: --date {date!r} is not a date YYYY-MM-DD", file=sys.stderr)
+        return 2
+    try:
+        review, snapshot = sign_off(entry_id, role=role, name=name, date=day, entries_dir=entries_dir, reviews_dir=reviews_dir)
+    except (SignOffError, EntryError) as exc:
+        print(f"kb sign-off: {exc}", file=sys.stderr)
+        return 2
+    who = f"{review.role}" + (f" ({review.by})" if review.by else "")
+    print(f"kb sign-off: {entry_id} signed off by {who} on {review.date}; snapshot {snapshot}")
+    print("run 'kratom-assistant kb build' so the index matches the changed entry file")
     return 0
 
 
@@ -112,6 +179,22 @@ def calibrate(kb, paraphrases: list[dict], out_of_scope: list[dict]) -> dict:
     }
 
 
+def calibrated_config_text(current: str, result: dict) -> str:
+    """retrieval.yml with the new threshold and calibration block; its comments and other settings kept."""
+    import yaml
+
+    lines = current.splitlines()
+    header = [line for line in lines[: next((i for i, l in enumerate(lines) if not l.startswith("#")), len(lines))]]
+    settings = yaml.safe_load(current) or {}
+    settings["threshold"] = result["threshold"]
+    settings["calibration"] = {
+        k: round(v, 4) if isinstance(v, float) else v for k, v in result.items() if k != "threshold"
+    }
+    order = ["threshold"] + [k for k in settings if k not in ("threshold", "calibration")] + ["calibration"]
+    body = yaml.safe_dump({k: settings[k] for k in order}, sort_keys=False, default_flow_style=False)
+    return "\n".join(header) + ("\n" if header else "") + body
+
+
 def do_calibrate(write: bool) -> int:
     from knowledge.retriever import KnowledgeBase
 
@@ -121,15 +204,8 @@ def do_calibrate(write: bool) -> int:
     for key, value in result.items():
         print(f"{key:24s} {value}")
     if write:
-        text = (
-            "# Retrieval settings. The threshold is calibrated by `kratom-assistant kb calibrate --write`\n"
-            "# from tests/eval/paraphrases.jsonl (should answer) and tests/eval/out-of-scope.jsonl\n"
-            "# (should fall back). Re-run it after changing entries; do not edit the threshold by hand.\n"
-            f"threshold: {result['threshold']}\n"
-            "top_k: 3\n"
-            "calibration:\n"
-            + "".join(f"  {k}: {round(v, 4) if isinstance(v, float) else v}\n" for k, v in result.items() if k != "threshold")
-        )
+        RETRIEVAL_CONFIG.write_text(calibrated_config_text(RETRIEVAL_CONFIG.read_text(encoding="utf-8"), result),
+                                    encoding="utf-8")
         RETRIEVAL_CONFIG.write_text(text, encoding="utf-8")
         print(f"wrote {RETRIEVAL_CONFIG}")
     return 0
@@ -144,4 +220,8 @@ def run(args: argparse.Namespace) -> int:
         return do_stats()
     if args.kb_command == "calibrate":
         return do_calibrate(args.write)
+    if args.kb_command == "review-pack":
+        return do_review_pack(args.out, args.all)
+    if args.kb_command == "sign-off":
+        return do_sign_off(args.entry, args.role, args.name, args.date)
     raise SystemExit(f"unknown kb command {args.kb_command}")

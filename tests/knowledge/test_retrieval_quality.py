@@ -1,11 +1,15 @@
-"""Retrieval quality with the real model, on sets written for this project (tests/eval/)."""
+"""Retrieval quality with the real model, on sets written for this project (data/calibrate/)."""
 
 import pytest
 
-from tests.conftest import EVAL, read_jsonl
+from bot.kb_commands import OUT_OF_SCOPE as OUT_OF_SCOPE_FILE
+from bot.kb_commands import PARAPHRASES as PARAPHRASES_FILE
+from tests.conftest import read_jsonl
 
-PARAPHRASES = read_jsonl(EVAL / "paraphrases.jsonl")
-OUT_OF_SCOPE = read_jsonl(EVAL / "out-of-scope.jsonl")
+PARAPHRASES = read_jsonl(PARAPHRASES_FILE)
+OUT_OF_SCOPE = read_jsonl(OUT_OF_SCOPE_FILE)
+
+pytestmark = pytest.mark.model  # the real embedding model and the built index
 
 
 def test_paraphrases_are_not_copies_of_phrasings(assistant):
