@@ -6,8 +6,9 @@
 
 A sign-off is recorded in two places: the entry's ``clinical_review`` field (``{role, date}``,
 plus ``by`` only when the clinician gives their own name) and a snapshot of what they signed, the
-answer and the source URLs, in ``knowledge/reviews/<id>.json``. Comparing the entry with its
-snapshot is how the pack shows what changed. Whitespace-only edits to the answer do not count.
+answer, the source URLs and the Spanish answer if there is one, in ``knowledge/reviews/<id>.json``.
+Comparing the entry with its snapshot is how the pack shows what changed. Whitespace-only edits
+to an answer do not count.
 No reviewer is ever made up here: a role is required and comes from the person signing.
 """
 
@@ -23,7 +24,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from .entry import ENTRIES_DIR, KNOWLEDGE_DIR, ClinicalReview, Entry, EntryError, parse_entry
+from .entry import ENTRIES_DIR, ES_DIR_NAME, KNOWLEDGE_DIR, ClinicalReview, Entry, EntryError, parse_companion, parse_entry
 
 REVIEWS_DIR = KNOWLEDGE_DIR / "reviews"
 _PERSON = re.compile(r"\b(dr|dra|doctor|doctora|mr|mrs|ms|prof)\.? [A-Z]", re.I)
@@ -42,12 +43,14 @@ class Snapshot:
     review: ClinicalReview
     answer: str
     sources: tuple[str, ...]
+    es_answer: str | None = None  # the Spanish companion's answer, if it had one
 
     def as_json(self) -> str:
         review = {"role": self.review.role, "date": self.review.date.isoformat()}
         if self.review.by:
             review["by"] = self.review.by
-        data = {"id": self.id, "clinical_review": review, "answer": self.answer, "sources": list(self.sources)}
+        data = {"id": self.id, "clinical_review": review, "answer": self.answer, "sources": list(self.sources),
+                "es_answer": self.es_answer}
         return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
 
@@ -70,6 +73,7 @@ def load_snapshot(reviews_dir: Path, entry_id: str) -> Snapshot | None:
             ),
             answer=str(raw["answer"]),
             sources=tuple(str(u) for u in raw["sources"]),
+            es_answer=raw.get("es_answer"),
         )
     except (ValueError, KeyError, TypeError) as exc:
         raise ValueError(f"{path}: not a valid review snapshot: {exc}") from exc
@@ -87,6 +91,7 @@ class ReviewStatus:
     snapshot: Snapshot | None
     answer_changed: bool = False
     sources_changed: bool = False
+    es_answer_changed: bool = False
 
     @property
     def due(self) -> bool:
@@ -105,10 +110,11 @@ def review_status(entry: Entry, reviews_dir: Path, today: dt.date) -> ReviewStat
     except ValueError as exc:
         snapshot, broken = None, str(exc)
     reasons: list[str] = []
-    answer_changed = sources_changed = False
+    answer_changed = sources_changed = es_changed = False
     if snapshot is not None:
         answer_changed = not _same_text(snapshot.answer, entry.answer)
         sources_changed = snapshot.sources != tuple(s.url for s in entry.sources)
+        es_changed = not _same_text(snapshot.es_answer or "", _es_answer(entry) or "")
     review = entry.clinical_review
     if review is None:
         state = "pending"
@@ -131,15 +137,21 @@ def review_status(entry: Entry, reviews_dir: Path, today: dt.date) -> ReviewStat
             f"the sign-off in the file ({review.role}, {review.date}) is not the one stored "
             f"({snapshot.review.role}, {snapshot.review.date})"
         )
-    elif answer_changed or sources_changed:
+    elif answer_changed or sources_changed or es_changed:
         state = "changed"
-        what = " and ".join(w for w, c in (("answer", answer_changed), ("sources", sources_changed)) if c)
+        what = " and ".join(
+            w for w, c in (("answer", answer_changed), ("sources", sources_changed), ("Spanish answer", es_changed)) if c
+        )
         reasons.append(f"{what} changed since the sign-off of {review.date}")
     else:
         state = "signed"
     if entry.review_by < today:
         reasons.append(f"past review_by ({entry.review_by})")
-    return ReviewStatus(entry.id, state, tuple(reasons), snapshot, answer_changed, sources_changed)
+    return ReviewStatus(entry.id, state, tuple(reasons), snapshot, answer_changed, sources_changed, es_changed)
+
+
+def _es_answer(entry: Entry) -> str | None:
+    return entry.es.answer if entry.es is not None else None
 
 
 # -- sign-off -----------------------------------------------------------------------------
@@ -211,7 +223,10 @@ def sign_off(
         raise SignOffError(f"{path}: rewriting clinical_review would change other fields; not written")
     reviews_dir = reviews_dir if reviews_dir is not None else entries_dir.parent / "reviews"
     reviews_dir.mkdir(parents=True, exist_ok=True)
-    snap = Snapshot(id=entry_id, review=review, answer=before.answer, sources=tuple(s.url for s in before.sources))
+    companion = entries_dir / ES_DIR_NAME / f"{entry_id}.md"
+    es_answer = parse_companion(companion).answer if companion.exists() else None
+    snap = Snapshot(id=entry_id, review=review, answer=before.answer, sources=tuple(s.url for s in before.sources),
+                    es_answer=es_answer)
     target = snapshot_path(reviews_dir, entry_id)
     _write_atomic(target, snap.as_json())
     _write_atomic(path, new_content)
@@ -325,6 +340,12 @@ def _changes_html(entry: Entry, status: ReviewStatus) -> str:
         parts.append(f'<p>Sources:</p><ul class="source-changes">{"".join(items)}</ul>')
     else:
         parts.append("<p>Sources: no change.</p>")
+    if status.es_answer_changed:
+        parts.append('<p>Spanish answer:</p><div lang="es">')
+        parts.append(answer_diff_html(snap.es_answer or "", _es_answer(entry) or ""))
+        parts.append("</div>")
+    elif entry.es is not None or snap.es_answer:
+        parts.append("<p>Spanish answer: no change.</p>")
     return f'<div class="changes">{"".join(parts)}</div>'
 
 

@@ -19,7 +19,7 @@ from knowledge.review import (
 )
 from knowledge.validate import validate
 
-from .kbfiles import NALTREXONE_ANSWER, REAL_SOURCES, TODAY, base_text, companion_text, write_companion, write_kb
+from .kbfiles import NALTREXONE_ANSWER, REAL_SOURCES, SPANISH_ANSWER, TODAY, base_text, companion_text, write_companion, write_kb
 
 ROLE = "addiction medicine physician"
 
@@ -346,3 +346,17 @@ def test_calibrate_keeps_the_other_retrieval_settings():
         "# header\nthreshold: 0.45\ntop_k: 3\nsuggestion_floor: 0.25\nmax_suggestions: 3\n"
         "calibration:\n  in_scope_answered: 0.9877\n  n_in_scope: 7\n"
     )
+
+
+def test_a_change_to_the_spanish_answer_after_sign_off_is_shown(kb):
+    entries, reviews = kb
+    write_companion(entries, companion_text())
+    sign(kb)
+    assert json.loads((reviews / "naltrexone.json").read_text())["es_answer"].startswith("La naltrexona es uno")
+    assert "naltrexone" not in listed_ids(pack(kb))
+    assert "Spanish answer: no change." in section(pack(kb, include_all=True), "naltrexone")
+    write_companion(entries, companion_text(answer=SPANISH_ANSWER.replace("Un profesional de salud", "Su médico")))
+    changed = section(pack(kb), "naltrexone")
+    assert "Spanish answer changed since the sign-off of 2026-12-01" in changed
+    assert "<del>Un profesional de salud</del><ins>Su médico</ins>" in changed
+    assert "Answer: no change." in changed
