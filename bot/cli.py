@@ -3,7 +3,8 @@
     kratom-assistant route < messages.jsonl        one JSON line out per {"text": ...} line in
     kratom-assistant ask "is kratom legal?" [--explain] [--region UK]
     kratom-assistant eval routes FILE.jsonl [--json OUT]
-    kratom-assistant kb validate|build|stats|calibrate
+    kratom-assistant kb validate|build|stats|calibrate|review-pack
+    kratom-assistant kb sign-off ENTRY --role "addiction medicine physician" [--name NAME] [--date YYYY-MM-DD]
     kratom-assistant purge --db URL [--days 30]     delete conversations older than N days
     kratom-assistant report --db URL [--json]       counts per route, rule, entry; unanswered questions
 """
@@ -143,10 +144,18 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--no-embeddings", action="store_true", help="skip the near-duplicate check")
     b = ksub.add_parser("build", help="validate, then embed and write the FAISS index if inputs changed")
     b.add_argument("--force", action="store_true")
-    ksub.add_parser("stats", help="entries per tag, reviews due, sources per domain")
+    ksub.add_parser("stats", help="entries per tag, reviews due, sign-offs, sources per domain")
     c = ksub.add_parser("calibrate", help="set the answer/fallback threshold from the eval sets")
     c.add_argument("--write", action="store_true", help="write the threshold into knowledge/retrieval.yml")
-    for sp in (v, b, c):
+    rp = ksub.add_parser("review-pack", help="one printable HTML page of the entries due for clinical review")
+    rp.add_argument("--out", help="write the page here (default build/review-pack.html)")
+    rp.add_argument("--all", action="store_true", help="list every entry, not only those due")
+    so = ksub.add_parser("sign-off", help="record a clinician's sign-off of an entry as it is now")
+    so.add_argument("entry", help="the entry id")
+    so.add_argument("--role", required=True, help="the clinician's role, e.g. 'addiction medicine physician'")
+    so.add_argument("--name", help="the clinician's own name, only if they want it recorded")
+    so.add_argument("--date", help="YYYY-MM-DD (default today)")
+    for sp in (v, b, c, rp, so):
         sp.set_defaults(func=cmd_kb)
     for name in ("stats",):
         ksub.choices[name].set_defaults(func=cmd_kb)
