@@ -18,21 +18,15 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from .contract import Turn
+
 REPO = Path(__file__).resolve().parent.parent
-
-
-def _quiet_models() -> None:
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
-    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+DEFAULT_REGION = os.environ.get("KRATOM_REGION", "US").upper()
 
 
 def _assistant():
     from .pipeline import Assistant
 
-    _quiet_models()
     assistant = Assistant.load()
     assistant.warm_up()
     return assistant
@@ -53,31 +47,40 @@ def cmd_route(args: argparse.Namespace) -> int:
         except (ValueError, KeyError, TypeError) as exc:
             print(f"route: line {lineno}: expected {{\"text\": \"...\"}}: {exc}", file=sys.stderr)
             return 2
-        decision = assistant.decide(text)
-        out.write(json.dumps(decision.as_route_line(text), ensure_ascii=False) + "\n")
+        decision = assistant.decide(Turn(text, DEFAULT_REGION))
+        out.write(json.dumps(decision.route_line(text), ensure_ascii=False) + "\n")
         out.flush()
     return 0
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
     assistant = _assistant()
-    response = assistant.respond(args.question, region=args.region)
-    for message in response.messages:
+    region = (args.region or DEFAULT_REGION).upper()
+    reply = assistant.reply(Turn(args.question, region))
+    for message in reply.messages:
         print(message.text)
         for button in message.buttons:
             print(f"  [{button}]")
         print()
     if args.explain:
-        d = response.decision
+        d = reply.decision
+        v = d.verdict
         print("--- explain")
-        print(f"route:  {d.route}")
-        print(f"rule:   {d.rule}")
+        print(f"route:  {d.route.value}")
+        print(f"rule:   {d.rule}" + (f"   (judge score {v.score:.3f})" if v.score is not None else ""))
+        if v.overruled:
+            print(f"overruled: {v.overruled} (soft rule; the judge is confident this is not a request)")
+        if v.judge is not None:
+            print("judge:  " + "  ".join(f"{k} {p:.3f}" for k, p in v.judge.items()))
         print(f"entry:  {d.entry_id}")
-        print(f"lang:   {d.lang}   region: {assistant.book.region(args.region).code}")
-        print(f"threshold: {assistant.threshold}")
-        candidates = d.candidates or (tuple(assistant.kb.search(args.question, 3)) if assistant.kb else ())
-        for c in candidates[:3]:
-            print(f"  {c.score:.3f}  {c.entry_id}  (matched: {c.matched!r})")
+        print(f"lang:   {d.lang}   region: {assistant.book.region(region).code}")
+        print(f"threshold: {assistant.config.threshold}")
+        if assistant.kb is not None:
+            # The same normalized text and embedding the decision used.
+            message = assistant.guard.read(d.question or args.question)
+            found = assistant.kb.search_vector(message.vector, 3) if message.vector is not None else assistant.kb.search(message.folded, 3)
+            for c in found:
+                print(f"  {c.score:.3f}  {c.entry_id}  (matched: {c.matched!r})")
     return 0
 
 
@@ -96,16 +99,18 @@ def cmd_eval_routes(args: argparse.Namespace) -> int:
 
 # -- guard --------------------------------------------------------------------------------
 def cmd_guard(args: argparse.Namespace) -> int:
-    from .guard_training import main as train_main
+    from embedding import MiniLMEmbedder
 
-    return train_main()
+    from .training.judge import train
+
+    report = train(MiniLMEmbedder())
+    print(json.dumps(report, indent=1))
+    return 0
 
 
-# -- kb -----------------------------------------------------------------------------------
 def cmd_kb(args: argparse.Namespace) -> int:
     from . import kb_commands
 
-    _quiet_models()
     return kb_commands.run(args)
 
 
@@ -131,7 +136,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     g = sub.add_parser("guard", help="guardrail tools")
     gsub = g.add_subparsers(dest="guard_command", required=True)
-    gsub.add_parser("train", help="refit guardrails/model/guard-model.json from the labeled data in the repo")
+    gsub.add_parser("train", help="refit guardrails/model/judge.json on data/train, thresholds from data/calibrate")
     g.set_defaults(func=cmd_guard)
 
     sub.add_parser("purge", help="delete conversations older than N days (--db URL, --days 30)")

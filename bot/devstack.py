@@ -9,6 +9,8 @@ Each server gets a free port unless one is given, a log file under build/logs/, 
 
 from __future__ import annotations
 
+from bot.contract import reply_data_of
+
 import argparse
 import contextlib
 import json
@@ -232,12 +234,9 @@ def chat(rasa_url: str, region: str | None) -> None:
                 print(f"\nbot> {reply['text']}")
             for button in reply.get("buttons", []):
                 buttons.append(button["payload"])
-            data = (reply.get("custom") or {}).get("data")
-            if isinstance(data, str):
-                with contextlib.suppress(ValueError):
-                    data = json.loads(data)
-            if isinstance(data, dict):
-                buttons += [b for b in data.get("buttons", []) if b not in buttons]
+            data = reply_data_of(reply.get("custom"))
+            if data is not None:
+                buttons += [b for b in data.buttons if b not in buttons]
         for i, button in enumerate(buttons, 1):
             print(f"  [{i}] {button}")
         print()

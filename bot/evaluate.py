@@ -9,7 +9,9 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
-REFUSALS = ("crisis", "redirect", "fallback")
+from .contract import Route, Turn
+
+REFUSALS = (Route.CRISIS.value, Route.REDIRECT.value, Route.FALLBACK.value)
 
 
 def evaluate_routes(assistant: Any, rows: Iterable[dict]) -> dict[str, Any]:
@@ -18,23 +20,24 @@ def evaluate_routes(assistant: Any, rows: Iterable[dict]) -> dict[str, Any]:
     misses = []
     info_n = info_refused = 0
     for row in rows:
-        decision = assistant.decide(row["text"])
-        accept = row["accept"]
-        ok = decision.route in accept
+        decision = assistant.decide(Turn(row["text"], "US"))
+        route = decision.route.value
+        accept = list(row["accept"])
+        ok = route in accept
         g = groups[row["group"]]
         g["n"] += 1
         g["ok"] += ok
-        for route in accept:
-            by_route[route]["n"] += 1
-            by_route[route]["hit"] += decision.route == route
+        for wanted in accept:
+            by_route[wanted]["n"] += 1
+            by_route[wanted]["hit"] += route == wanted
         if accept == ["answer"]:
             info_n += 1
-            info_refused += decision.route in REFUSALS
+            info_refused += route in REFUSALS
         if not ok:
             misses.append({
                 "text": row["text"], "group": row["group"], "accept": accept,
-                "route": decision.route, "rule": decision.rule, "entry_id": decision.entry_id,
-                "score": decision.score,
+                "route": route, "rule": decision.rule, "entry_id": decision.entry_id,
+                "score": decision.score if decision.verdict.score is None else decision.verdict.score,
             })
     return {
         "groups": {k: dict(v) for k, v in sorted(groups.items())},

@@ -161,8 +161,11 @@ def calibrate(kb, paraphrases: list[dict], out_of_scope: list[dict]) -> dict:
     Candidates run over every observed score; the chosen one maximises
     (in-scope answered + out-of-scope refused), ties broken toward the middle of the gap.
     """
-    pos = np.array([kb.search(r["text"], 1)[0].score for r in paraphrases])
-    neg = np.array([kb.search(r["text"], 1)[0].score for r in out_of_scope])
+    from guardrails.normalize import normalize
+
+    # The text the assistant searches with: normalized, as Assistant.decide reads every message.
+    pos = np.array([kb.search(normalize(r["text"]).text, 1)[0].score for r in paraphrases])
+    neg = np.array([kb.search(normalize(r["text"]).text, 1)[0].score for r in out_of_scope])
     grid = np.round(np.arange(0.30, 0.70, 0.005), 3)
     best = max(
         grid,

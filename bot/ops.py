@@ -59,14 +59,10 @@ def purge(url: str | None, days: float, now: float | None = None) -> tuple[int, 
 
 def _reply_data(event: dict[str, Any]) -> dict[str, Any] | None:
     """The structured data a bot event carried (action replies: dict; domain replies: JSON string)."""
-    data = (event.get("data") or {}).get("custom") or {}
-    value = data.get("data") if isinstance(data, dict) else None
-    if isinstance(value, str):
-        try:
-            value = json.loads(value)
-        except ValueError:
-            return None
-    return value if isinstance(value, dict) else None
+    from bot.contract import reply_data_of
+
+    data = reply_data_of((event.get("data") or {}).get("custom"))
+    return data.to_dict() if data is not None else None
 
 
 def report(url: str | None) -> dict[str, Any]:

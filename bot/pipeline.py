@@ -1,315 +1,271 @@
-"""The one message pipeline every channel uses: input guardrail, small talk, retrieval, output check.
+"""The one message pipeline every channel uses: ``Assistant.reply(turn) -> Reply``.
 
-    message -> InputGuard --crisis/redirect--> guardrail reply (region, language)
-                   | pass
-                   v
-               Smalltalk --match--> small-talk reply
-                   | no match
-                   v
-               KnowledgeBase.search --score >= threshold--> entry, verbatim, with sources
-                   | below threshold
-                   v
-               fallback: say so, offer related questions, how to reach a person
+    Turn ─▶ decide ─▶ render ─▶ check ─▶ Reply
+            │          │          └ output rail on every text and button: a dose-like reply is
+            │          │            replaced by the dosing redirect (guardrails/output_check.py)
+            │          └ guardrail reply for the region and language / small talk / the entry
+            │            verbatim with its strongest sources and review date / fallback
+            └ read once (normalize, language, one embedding) ─▶ crisis rules ─▶ judge ─▶ hard and
+              soft redirect rules ─▶ small talk ─▶ retrieval with the same embedding
 
-Every outgoing text passes ``check_output``; a blocked reply is replaced by the dosing
-redirect and counted. Rasa's NLU component runs ``triage`` (the first two steps, which need
-no torch); the action server and the CLI run ``Assistant.respond`` (all of it). Nothing here
-imports Rasa.
+On the Rasa path the NLU component calls ``decide`` and, for crisis, redirect and small talk,
+``render_checked`` (domain responses, no action server needed); the action server calls
+``reply`` with that decision and only renders. The CLI calls ``reply``. If anything fails, the
+reply is ``last_resort(region, lang)``: it always names the region's crisis line.
 """
 
 from __future__ import annotations
 
 import logging
 import re
-import threading
-from collections import Counter
-from collections.abc import Sequence
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from guardrails import InputGuard, InputVerdict, ReplyBook, Smalltalk, check_output
+from guardrails import InputGuard, ReplyBook, Smalltalk, check_output
 from guardrails.normalize import normalize
-from guardrails.smalltalk import SmalltalkMatch
+from guardrails.verdict import InputVerdict, fail_closed
+
+from .contract import Candidate, Decision, OutMessage, Reply, ReplyData, Resource, Route, Source, Turn
 
 if TYPE_CHECKING:
     from knowledge.entry import Entry
-    from knowledge.retriever import Candidate, KnowledgeBase
+    from knowledge.retriever import KnowledgeBase, RetrievalConfig
 
 log = logging.getLogger(__name__)
 
-ROUTES = ("crisis", "redirect", "answer", "fallback", "smalltalk")
 # "yes, tell me more" after a reply with suggested questions means: the first suggestion.
 _AFFIRM = re.compile(
     r"(yes|yeah|yep|yup|sure|ok|okay|please|go on|more|tell me more|yes please|yes tell me more|"
     r"ok tell me more|sure tell me more|si|claro)( please| tell me more| more)?"
 )
+MAX_SOURCES_SHOWN = 3  # a chat reply lists the entry's strongest sources; the rest on demand
+
+# Used only when even guardrails/resources.yml cannot be read: the region's crisis line and
+# emergency number, so a failure never sends a UK user the US number. A test checks these
+# against resources.yml.
+LAST_RESORT_LINES = {
+    "US": ("call or text 988", "911"),
+    "CA": ("call or text 988", "911"),
+    "UK": ("call Samaritans on 116 123", "999"),
+    "IE": ("call Samaritans on 116 123", "112"),
+    "AU": ("call Lifeline on 13 11 14", "000"),
+}
+LAST_RESORT_TEXT = {
+    "en": "I'm sorry, I can't answer right now. If you are in crisis, {line}. If someone's life is in danger, call {emergency}.",
+    "es": "Lo siento, ahora no puedo responder. Si estás en crisis, {line}. Si la vida de alguien corre peligro, llama al {emergency}.",
+}
 
 
-@dataclass(frozen=True)
-class Triage:
-    """What can be decided without the knowledge base."""
-
-    verdict: InputVerdict
-    smalltalk: SmalltalkMatch | None
-
-    @property
-    def route(self) -> str | None:
-        if self.verdict.route != "pass":
-            return self.verdict.route
-        if self.smalltalk is not None:
-            return "smalltalk"
-        return None
-
-
-@dataclass(frozen=True)
-class Decision:
-    route: str
-    rule: str | None
-    entry_id: str | None
-    score: float | None
-    lang: str
-    candidates: tuple[Any, ...] = ()
-    category: str | None = None
-    response: str | None = None  # the guardrail template for crisis/redirect
-    smalltalk: SmalltalkMatch | None = None
-
-    def as_route_line(self, text: str) -> dict[str, Any]:
-        return {
-            "text": text,
-            "route": self.route,
-            "entry_id": self.entry_id,
-            "rule": self.rule,
-            "score": None if self.score is None else round(self.score, 4),
-        }
-
-
-@dataclass(frozen=True)
-class OutMessage:
-    """One message to the user. ``data`` is the structured form channels may render richly."""
-
-    text: str
-    buttons: tuple[str, ...] = ()
-    data: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class Response:
-    decision: Decision
-    messages: tuple[OutMessage, ...]
-
-
-def triage(guard: InputGuard, smalltalk: Smalltalk, text: str, context: Sequence[str] = ()) -> Triage:
-    verdict = guard.check(text, context)
-    match = None
-    if verdict.route == "pass":
+def last_resort(region: str | None, lang: str = "en", book: ReplyBook | None = None) -> OutMessage:
+    """The reply for every "something failed" path: the region's crisis help, whatever broke."""
+    code = (region or "US").upper()
+    if book is not None:
         try:
-            match = smalltalk.match(text, verdict.lang)
-        except Exception:  # noqa: BLE001 - small talk failing must not block an answer
-            log.exception("small-talk matcher failed")
-    return Triage(verdict=verdict, smalltalk=match)
+            reply = book.render("redirect_fail_closed", code, "es" if lang == "es" else "en")
+            return OutMessage(reply.text, ReplyData(Route.REDIRECT, "redirect", lang, book.region(code).code,
+                                                     rule="fail_closed.check_error", category="fail_closed",
+                                                     resources=_resources(reply.resources)))
+        except Exception:  # noqa: BLE001 - fall through to the text that needs no files
+            log.exception("fail-closed reply could not be rendered")
+    line, emergency = LAST_RESORT_LINES.get(code, LAST_RESORT_LINES["US"])
+    text = LAST_RESORT_TEXT["es" if lang == "es" else "en"].format(line=line, emergency=emergency)
+    return OutMessage(text, ReplyData(Route.REDIRECT, "redirect", lang, code, rule="fail_closed.check_error"))
 
 
-def guard_message(book: ReplyBook, verdict: InputVerdict, region: str | None) -> OutMessage:
-    """The crisis or redirect reply for a verdict, checked like every other reply."""
-    reply = book.render(verdict.response or "redirect_fail_closed", region, verdict.lang)
-    return OutMessage(
-        text=reply.text,
-        buttons=reply.suggestions,
-        data={
-            "route": verdict.route,
-            "rule": verdict.rule,
-            "category": verdict.category,
-            "kind": reply.kind,
-            "lang": verdict.lang,
-            "region": book.region(region).code,
-            "resources": list(reply.resources),
-        },
-    )
+def _resources(raw: tuple[dict, ...] | list[dict]) -> tuple[Resource, ...]:
+    return tuple(Resource(**{**r, "languages": tuple(r.get("languages") or ())}) for r in raw)
 
 
-def format_answer(entry: "Entry") -> str:
-    """The entry's answer verbatim, then its sources and review date."""
-    lines = [entry.answer, "", "Sources:"]
-    lines += [f"- {s.organisation}, \"{s.title}\": {s.url}" for s in entry.sources]
-    review = "clinical review pending" if entry.clinical_review is None else f"clinically reviewed by {entry.clinical_review.role}, {entry.clinical_review.date}"
-    lines.append(f"Reviewed {entry.reviewed_on.isoformat()} ({entry.reviewed_by}; {review}).")
-    return "\n".join(lines)
+def resolve_followup(text: str, suggestions: tuple[str, ...]) -> str:
+    """Turn "yes, tell me more" into the first question the previous reply suggested."""
+    if suggestions:
+        folded = re.sub(r"[^\w ]+", " ", normalize(text).text)
+        if _AFFIRM.fullmatch(re.sub(r"\s+", " ", folded).strip()):
+            return suggestions[0]
+    return text
 
 
 @dataclass
 class Assistant:
-    """The full pipeline. Build with ``Assistant.load()``; models load in ``warm_up()``."""
+    """decide, render, check. Build with ``Assistant.load()``; models load in ``warm_up()``."""
 
     guard: InputGuard
     book: ReplyBook
     smalltalk: Smalltalk
     kb: "KnowledgeBase | None"
-    threshold: float
-    top_k: int = 3
-    counters: Counter = field(default_factory=Counter)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
+    config: "RetrievalConfig"
 
     @classmethod
-    def load(cls, *, kb: "KnowledgeBase | None" = None, with_kb: bool = True) -> "Assistant":
+    def load(cls, *, kb: "KnowledgeBase | None" = None, with_kb: bool = True, embedder: object | None = None) -> "Assistant":
         from knowledge.retriever import KnowledgeBase, RetrievalConfig
 
-        config = RetrievalConfig.load()
         if kb is None and with_kb:
-            kb = KnowledgeBase.load()
-        return cls(
-            guard=InputGuard.from_files(),
-            book=ReplyBook.from_files(),
-            smalltalk=Smalltalk.from_file(),
-            kb=kb,
-            threshold=config.threshold,
-            top_k=config.top_k,
-        )
+            kb = KnowledgeBase.load(embedder=embedder)  # type: ignore[arg-type]
+        embedder = embedder or (kb.embedder if kb is not None else None)
+        if embedder is None:
+            from embedding import MiniLMEmbedder
+
+            embedder = MiniLMEmbedder()
+        return cls(guard=InputGuard.from_files(embedder=embedder), book=ReplyBook.from_files(),
+                   smalltalk=Smalltalk.from_file(), kb=kb, config=RetrievalConfig.load())
 
     def warm_up(self) -> None:
+        warm = getattr(self.guard.embedder, "warm_up", None)
+        if warm is not None:
+            warm()
         if self.kb is not None:
             self.kb.warm_up()
 
-    # -- deciding ---------------------------------------------------------------------------
-    @staticmethod
-    def resolve_followup(text: str, suggestions: Sequence[str]) -> str:
-        """Turn "yes, tell me more" into the first question the previous reply suggested."""
-        if suggestions:
-            folded = re.sub(r"[^\w ]+", " ", normalize(text).text)
-            if _AFFIRM.fullmatch(re.sub(r"\s+", " ", folded).strip()):
-                return suggestions[0]
-        return text
-
-    def decide(self, text: str, context: Sequence[str] = (), suggestions: Sequence[str] = ()) -> Decision:
-        text = self.resolve_followup(text, suggestions)
-        tri = triage(self.guard, self.smalltalk, text, context)
-        verdict = tri.verdict
-        if tri.route in ("crisis", "redirect"):
-            return Decision(tri.route, verdict.rule, None, None, verdict.lang, category=verdict.category,
-                            response=verdict.response)
-        if tri.route == "smalltalk":
-            return Decision("smalltalk", None, None, None, verdict.lang, smalltalk=tri.smalltalk)
-        if self.kb is None:
-            return Decision("fallback", "retrieval.unavailable", None, None, verdict.lang)
-        # Search with the normalized text, so "wh4t is kr4tom" finds what "what is kratom" finds.
-        candidates = tuple(self.kb.search(normalize(text).text, k=max(3, self.top_k)))
-        best = candidates[0] if candidates else None
-        if best is not None and best.score >= self.threshold:
-            return Decision("answer", None, best.entry_id, best.score, verdict.lang, candidates)
-        return Decision("fallback", None, None, best.score if best else None, verdict.lang, candidates)
-
-    # -- replying ---------------------------------------------------------------------------
-    def respond(
-        self,
-        text: str,
-        context: Sequence[str] = (),
-        region: str | None = None,
-        after_crisis: bool = False,
-        suggestions: Sequence[str] = (),
-    ) -> Response:
-        """The reply to ``text``; ``suggestions`` are the questions the previous reply offered."""
+    # -- the entry point -----------------------------------------------------------------
+    def reply(self, turn: Turn, decided: Decision | None = None) -> Reply:
+        """The reply to ``turn``. ``decided``: a decision already taken without context (the
+        Rasa NLU component's); it is revisited only if the turn is a follow-up in context."""
         try:
-            text = self.resolve_followup(text, suggestions)
-            decision = self.decide(text, context)
-            messages = self._messages(decision, region)
+            decision = self.revisit(decided, turn) if decided is not None else self.decide(turn)
+            messages = self.render(decision, turn)
         except Exception:  # noqa: BLE001 - never let an error reach the user as silence or a trace
-            log.exception("pipeline failed; replying with the fail-closed message")
-            verdict = _fail_closed_verdict()
-            decision = Decision("redirect", verdict.rule, None, None, verdict.lang, category=verdict.category,
-                                response=verdict.response)
-            messages = [guard_message(self.book, verdict, region)]
-        messages = [self._checked(m, decision, region) for m in messages]
-        if after_crisis and decision.route != "crisis":
-            reminder = self.book.render("crisis_reminder", region, decision.lang)
-            messages.append(OutMessage(text=reminder.text, data={"route": decision.route, "kind": "reminder"}))
-        with self._lock:
-            self.counters[f"route.{decision.route}"] += 1
-        return Response(decision=decision, messages=tuple(messages))
+            log.exception("pipeline failed; replying with the last-resort message")
+            decision = Decision.guarded(fail_closed())
+            messages = [last_resort(turn.region, "en", self.book)]
+        messages = [self.check(m, decision, turn.region) for m in messages]
+        if turn.after_crisis and decision.route is not Route.CRISIS:
+            messages.append(self._reminder(decision, turn.region))
+        return Reply(decision=decision, messages=tuple(messages))
 
-    def _messages(self, decision: Decision, region: str | None) -> list[OutMessage]:
-        if decision.route in ("crisis", "redirect"):
-            verdict = InputVerdict(
-                route=decision.route,  # type: ignore[arg-type]
-                rule=decision.rule,
-                category=decision.category,
-                response=decision.response or "redirect_fail_closed",
-                lang=decision.lang,  # type: ignore[arg-type]
-            )
-            return [guard_message(self.book, verdict, region)]
-        if decision.route == "smalltalk":
-            match = decision.smalltalk
-            assert match is not None
-            data = {"route": "smalltalk", "intent": match.intent, "kind": "smalltalk"}
-            return [OutMessage(text=match.text, buttons=match.suggestions, data=data)]
-        if decision.route == "answer":
-            assert self.kb is not None and decision.entry_id is not None
-            return self._answer(self.kb.entries[decision.entry_id], decision, region)
-        return [self._fallback(decision, region)]
+    # -- decide ------------------------------------------------------------------------------
+    def decide(self, turn: Turn) -> Decision:
+        question = resolve_followup(turn.text, turn.suggestions)
+        message = self.guard.read(question)
+        verdict = self.guard.check(message, turn.context)
+        if verdict.route != "pass":
+            return Decision.guarded(verdict)
+        try:
+            match = self.smalltalk.match(question, verdict.lang)
+        except Exception:  # noqa: BLE001 - small talk failing must not block an answer
+            log.exception("small-talk matcher failed")
+            match = None
+        if match is not None:
+            return Decision.small_talk(verdict, match.intent)
+        if self._judged_smalltalk(verdict):
+            return Decision.small_talk(verdict, self.smalltalk.guess(question))
+        if self.kb is None:
+            return Decision.fallback(verdict, question=question)
+        found = self.kb.search_vector(message.vector, self.config.top_k) if message.vector is not None \
+            else self.kb.search(message.folded, self.config.top_k)
+        candidates = tuple(Candidate(c.entry_id, c.score) for c in found)
+        question = question if question != turn.text else None
+        if candidates and candidates[0].score >= self.config.threshold:
+            return Decision.answer(verdict, candidates[0], candidates, question)
+        return Decision.fallback(verdict, candidates, question)
 
-    def _answer(self, entry: "Entry", decision: Decision, region: str | None) -> list[OutMessage]:
-        assert self.kb is not None
-        related = [self.kb.entries[r].question for r in entry.related if r in self.kb.entries][:3]
-        data = {
-            "route": "answer",
-            "kind": "answer",
-            "entry_id": entry.id,
-            "score": decision.score,
-            "answer": entry.answer,
-            "question": entry.question,
-            "sources": [
-                {"organisation": s.organisation, "title": s.title, "url": s.url, "checked_on": s.checked_on.isoformat()}
-                for s in entry.sources
-            ],
-            "reviewed_on": entry.reviewed_on.isoformat(),
-            "reviewed_by": entry.reviewed_by,
-            "clinical_review": "pending" if entry.clinical_review is None else "signed",
-        }
-        messages = [OutMessage(text=format_answer(entry), buttons=tuple(related), data=data)]
-        if decision.lang == "es":
+    def revisit(self, decided: Decision, turn: Turn) -> Decision:
+        """Re-decide a context-free decision when the turn depends on the conversation."""
+        if decided.route.guarded or decided.route is Route.SMALLTALK:
+            return decided
+        if resolve_followup(turn.text, turn.suggestions) != turn.text:
+            return self.decide(turn)
+        if turn.context:
+            verdict = self.guard.check(self.guard.read(turn.text), turn.context)
+            if verdict.route != "pass":
+                return Decision.guarded(verdict)
+        return decided
+
+    def _judged_smalltalk(self, verdict: InputVerdict) -> bool:
+        judge = self.guard.judge
+        if judge is None or verdict.judge is None:
+            return False
+        return verdict.judge.get("smalltalk", 0.0) >= judge.thresholds["smalltalk"]
+
+    # -- render ------------------------------------------------------------------------------
+    def render(self, decision: Decision, turn: Turn) -> list[OutMessage]:
+        region = self.book.region(turn.region).code
+        lang = "es" if decision.lang == "es" else "en"
+        if decision.route.guarded:
+            verdict = decision.verdict
+            reply = self.book.render(verdict.response or "redirect_fail_closed", region, lang)
+            data = ReplyData(decision.route, reply.kind, lang, region, verdict.rule, verdict.category,
+                             resources=_resources(reply.resources), buttons=tuple(reply.suggestions))
+            return [OutMessage(reply.text, data, tuple(reply.suggestions))]
+        if decision.route is Route.SMALLTALK:
+            intent = self.smalltalk.intent(decision.smalltalk_intent or "greet")
+            text = intent.reply[lang]
+            data = ReplyData(Route.SMALLTALK, "smalltalk", lang, region, intent=intent.intent, buttons=tuple(intent.suggest))
+            return [OutMessage(text, data, tuple(intent.suggest))]
+        if decision.route is Route.ANSWER and self.kb is not None and decision.entry_id in self.kb.entries:
+            return self._answer(self.kb.entries[decision.entry_id], decision, region, lang)
+        return [self._fallback(decision, region, lang)]
+
+    def render_checked(self, decision: Decision, turn: Turn) -> list[OutMessage]:
+        """``render`` then ``check``: for callers that render without ``reply`` (the NLU component)."""
+        return [self.check(m, decision, turn.region) for m in self.render(decision, turn)]
+
+    def _answer(self, entry: "Entry", decision: Decision, region: str, lang: str) -> list[OutMessage]:
+        assert self.kb is not None  # render() checked it
+        related = tuple(self.kb.entries[r].question for r in entry.related if r in self.kb.entries)[: self.config.max_suggestions]
+        spanish = entry.es if lang == "es" and entry.es is not None and entry.es.answer else None
+        answer = spanish.answer if spanish is not None else entry.answer
+        question = spanish.question if spanish is not None else entry.question
+        shown = entry.shown_sources(MAX_SOURCES_SHOWN, "es" if spanish is not None else "en")
+        sources = tuple(Source(s.organisation, s.title, s.url, s.checked_on.isoformat()) for s in shown)
+        review = "pending" if entry.clinical_review is None else "signed"
+        data = ReplyData(Route.ANSWER, "answer", lang, region, entry_id=entry.id, score=decision.score,
+                         question=question, answer=answer, sources=sources,
+                         more_sources=max(0, len(entry.sources) - len(sources)),
+                         reviewed_on=entry.reviewed_on.isoformat(), reviewed_by=entry.reviewed_by,
+                         clinical_review=review, buttons=related)
+        messages = [OutMessage(format_answer(entry, answer, sources, lang), data, related)]
+        if lang == "es" and spanish is None:
             note = self.book.render("spanish_note", region, "es")
-            messages.append(OutMessage(text=note.text, data={"route": "answer", "kind": "note"}))
+            messages.append(OutMessage(note.text, ReplyData(Route.ANSWER, "note", "es", region)))
         return messages
 
-    def _fallback(self, decision: Decision, region: str | None) -> OutMessage:
-        reply = self.book.render("fallback", region, decision.lang)  # type: ignore[arg-type]
-        suggestions: list[str] = []
-        if self.kb is not None:
-            for cand in decision.candidates:
-                # Only suggest entries that are at least loosely related to the question.
-                if cand.score >= self.threshold * 0.6 and cand.entry_id in self.kb.entries:
-                    suggestions.append(self.kb.entries[cand.entry_id].question)
+    def _fallback(self, decision: Decision, region: str, lang: str) -> OutMessage:
+        reply = self.book.render("fallback", region, lang)
+        suggestions = [self.kb.entries[c.entry_id].question for c in decision.candidates
+                       if self.kb is not None and c.score >= self.config.suggestion_floor and c.entry_id in self.kb.entries]
         if not suggestions:
-            suggestions = list(self.smalltalk_suggestions())
-        return OutMessage(
-            text=reply.text,
-            buttons=tuple(suggestions[:3]),
-            data={"route": "fallback", "kind": "fallback", "resources": list(reply.resources), "region": self.book.region(region).code},
-        )
+            suggestions = list(self.smalltalk.intent("capabilities").suggest)
+        buttons = tuple(suggestions[: self.config.max_suggestions])
+        data = ReplyData(Route.FALLBACK, "fallback", lang, region, rule=decision.rule,
+                         resources=_resources(reply.resources), buttons=buttons)
+        return OutMessage(reply.text, data, buttons)
 
-    def smalltalk_suggestions(self) -> tuple[str, ...]:
-        for intent in self.smalltalk.intents:
-            if intent.suggest:
-                return intent.suggest
-        return ()
+    def _reminder(self, decision: Decision, region: str) -> OutMessage:
+        lang = "es" if decision.lang == "es" else "en"
+        reminder = self.book.render("crisis_reminder", region, lang)
+        return self.check(OutMessage(reminder.text, ReplyData(decision.route, "reminder", lang, self.book.region(region).code)),
+                          decision, region)
 
-    def _checked(self, message: OutMessage, decision: Decision, region: str | None) -> OutMessage:
-        """The output rail: a reply with dose-like text is replaced by the dosing redirect."""
-        texts = [message.text, *message.buttons]
-        for text in texts:
-            verdict = check_output(text)
-            if not verdict.allowed:
-                with self._lock:
-                    self.counters[f"output_blocked.{verdict.rule}"] += 1
-                log.warning("output check blocked a %s reply (rule %s)", decision.route, verdict.rule)
-                safe = self.book.render("redirect_dosing", region, decision.lang)  # type: ignore[arg-type]
-                return OutMessage(
-                    text=safe.text,
-                    buttons=safe.suggestions,
-                    data={"route": "redirect", "rule": verdict.rule, "kind": "redirect", "blocked": True},
-                )
-        return message
+    # -- check -------------------------------------------------------------------------------
+    def check(self, message: OutMessage, decision: Decision, region: str) -> OutMessage:
+        """The output rail: a reply with dose-like text or buttons is replaced by the dosing redirect."""
+        try:
+            for text in (message.text, *message.buttons):
+                verdict = check_output(text)
+                if not verdict.allowed:
+                    log.warning("output check blocked a %s reply (rule %s)", decision.route.value, verdict.rule)
+                    lang = "es" if decision.lang == "es" else "en"
+                    safe = self.book.render("redirect_dosing", region, lang)
+                    data = ReplyData(Route.REDIRECT, "redirect", lang, self.book.region(region).code, verdict.rule,
+                                     "dosing", resources=_resources(safe.resources), blocked=True)
+                    return OutMessage(safe.text, data, tuple(safe.suggestions))
+            return message
+        except Exception:  # noqa: BLE001 - a check that errors must not let the message through
+            log.exception("output check failed; failing closed")
+            return last_resort(region, decision.lang)
 
 
-def _fail_closed_verdict() -> InputVerdict:
-    from guardrails.verdict import fail_closed
-
-    return fail_closed()
+def format_answer(entry: "Entry", answer: str, sources: tuple[Source, ...], lang: str = "en") -> str:
+    """The entry's answer verbatim, then its strongest sources and review date."""
+    es = lang == "es" and answer != entry.answer
+    lines = [answer, "", "Fuentes:" if es else "Sources:"]
+    lines += [f"- {s.organisation}, \"{s.title}\": {s.url}" for s in sources]
+    extra = len(entry.sources) - len(sources)
+    if extra > 0:
+        lines.append(f"(+{extra} more {'source' if extra == 1 else 'sources'})")
+    if entry.clinical_review is None:
+        review = "revisión clínica pendiente" if es else "clinical review pending"
+    else:
+        review = f"clinically reviewed by {entry.clinical_review.role}, {entry.clinical_review.date}"
+    lines.append(f"{'Revisado' if es else 'Reviewed'} {entry.reviewed_on.isoformat()} ({entry.reviewed_by}; {review}).")
+    return "\n".join(lines)

@@ -106,7 +106,8 @@ class MiniLMEmbedder:
         self.warm_up()
         with self._lock:
             cached = {t: self._cache[t] for t in dict.fromkeys(texts) if t in self._cache}
-        missing = [t for t in dict.fromkeys(texts) if t not in cached]
+        # Similar lengths batched together: padding to the longest text in a batch is the cost.
+        missing = sorted((t for t in dict.fromkeys(texts) if t not in cached), key=len)
         fresh: dict[str, np.ndarray] = {}
         for start in range(0, len(missing), 64):
             batch = missing[start : start + 64]

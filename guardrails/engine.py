@@ -1,23 +1,36 @@
 """The input rail: decides crisis, redirect or pass for a user message.
 
-    >>> guard = InputGuard.from_files()
-    >>> guard.check("how many grams of kratom should I take").rule
+    >>> guard = InputGuard.from_files(embedder=MiniLMEmbedder())
+    >>> guard.check(guard.read("how many grams of kratom should I take")).rule
     'dosing.how_much'
 
-Crisis rules always win over redirect rules, whatever order they appear in. A short follow-up
-("how much?", "and with xanax?") is judged again together with the user's previous turns, so a
-request split across messages is still caught. Any error inside the check yields the
-fail-closed verdict (redirect with resources), never a pass.
+Who decides, in this order:
+
+1. **Crisis rules** always fire (recall first). They run before anything that could fail, so
+   a crisis message gets crisis help even if the embedding model cannot run.
+2. **The judge** (``judge.py``) adds crisis above a threshold chosen for recall.
+3. **Hard redirect rules** (an explicit request for a personal amount, schedule, source or
+   recipe) always redirect. **Soft** ones are overruled when the judge is confident the
+   message asks for general information or is off topic ("is it dangerous to mix kratom and
+   alcohol?" is a question about danger, not a request to mix).
+4. The judge adds a redirect the rules missed.
+5. **Context**: an incomplete follow-up ("and with xanax?", "how much would I need") is judged
+   again together with the user's previous turns, so a request split across messages is still
+   caught; a complete information question is judged on its own.
+
+Any error yields the fail-closed verdict (redirect with resources), never a pass.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from .classifier import MODEL_FILE, GuardModel
+import numpy as np
+
+from .judge import JUDGE_FILE, REDIRECT_CLASSES, Judge, JudgeScores, windows
 from .normalize import normalize
 from .policy import Policy, Rule, load_policy
 from .responses import DATA_DIR, load_response_keys
@@ -26,90 +39,181 @@ from .verdict import InputVerdict, Language, fail_closed
 log = logging.getLogger(__name__)
 
 POLICY_FILE = DATA_DIR / "policy.yml"
+FOLLOWUP_MAX_WORDS = 12  # longer messages are complete on their own
+JUDGE_RESPONSES = {
+    "crisis": ("suicide", "crisis_suicide"),
+    "dosing": ("dosing", "redirect_dosing"),
+    "self_treatment": ("self_treatment", "redirect_self_treatment"),
+    "combination": ("combination", "redirect_combination"),
+    "manufacture": ("manufacture", "redirect_manufacture"),
+    "sourcing": ("sourcing", "redirect_sourcing"),
+}
 
 
-# Rule ids used when the statistical model, not a written rule, flags a message.
-MODEL_RULES = {"crisis": ("model.crisis", "suicide", "crisis_suicide"),
-               "redirect": ("model.redirect", "general", "redirect_general")}
+@dataclass
+class Message:
+    """One user message, read once: normalized text, language, windows and their embeddings."""
+
+    text: str
+    folded: str
+    lang: Language
+    windows: tuple[str, ...]
+    vectors: np.ndarray | None = field(default=None, repr=False)
+    embed_error: str | None = None
+
+    @property
+    def vector(self) -> np.ndarray | None:
+        """The embedding of the whole (normalized) text: what retrieval searches with."""
+        return None if self.vectors is None else self.vectors[0]
 
 
 @dataclass
 class InputGuard:
     policy: Policy | None
     load_error: str | None = None
-    model: GuardModel | None = None
+    judge: Judge | None = None
+    embedder: object | None = None  # embedding.Embedder; None only in rule-only unit tests
 
     @classmethod
     def from_files(
-        cls, policy_path: Path | None = None, responses_path: Path | None = None, model_path: Path | None = None
+        cls,
+        policy_path: Path | None = None,
+        responses_path: Path | None = None,
+        judge_path: Path | None = None,
+        *,
+        embedder: object | None = None,
+        require_judge: bool = True,
     ) -> "InputGuard":
-        """Load the policy and model; a missing or invalid file gives a guard that refuses everything."""
+        """Load the policy and judge; a missing or invalid file gives a guard that refuses everything."""
         try:
             keys = load_response_keys(responses_path)
-            return cls(
-                policy=load_policy(policy_path or POLICY_FILE, keys),
-                model=GuardModel.load(model_path or MODEL_FILE),
-            )
+            policy = load_policy(policy_path or POLICY_FILE, keys)
+            judge = Judge.load(judge_path or JUDGE_FILE) if require_judge else None
+            if judge is not None and embedder is not None and getattr(embedder, "name", None) != judge.embedder:
+                raise ValueError(f"the judge was fitted on {judge.embedder} embeddings, not {getattr(embedder, 'name', '?')}")
+            return cls(policy=policy, judge=judge, embedder=embedder)
         except Exception as exc:  # noqa: BLE001 - fail closed on any loading problem
             log.error("guardrail policy could not be loaded, refusing all messages: %s", exc)
             return cls(policy=None, load_error=str(exc))
 
-    def language(self, text: str) -> Language:
+    # -- reading ----------------------------------------------------------------------------
+    def language(self, folded: str, raw: str = "") -> Language:
         if self.policy is None:
             return "en"
-        folded = normalize(text).text
         hits = sum(len(p.findall(folded)) for p in self.policy.spanish)
         words = max(1, len(folded.split()))
-        return "es" if hits >= 2 or (hits >= 1 and words <= 3) or "¿" in text else "en"
+        return "es" if hits >= 2 or (hits >= 1 and words <= 3) or "¿" in raw else "en"
 
-    def _first_match(self, folded: str, routes: tuple[str, ...] = ("crisis", "redirect")) -> Rule | None:
-        assert self.policy is not None
-        for route in routes:
-            for rule in self.policy.rules:
-                if rule.route == route and rule.matches(folded):
-                    return rule
+    def read(self, text: str) -> Message:
+        """Normalize, detect the language and embed, once per message. Never raises."""
+        folded = normalize(text).text
+        message = Message(text=text, folded=folded, lang=self.language(folded, text), windows=tuple(windows(folded)))
+        if self.embedder is not None and self.judge is not None:
+            try:
+                message.vectors = self.embedder.embed(list(message.windows))  # type: ignore[attr-defined]
+            except Exception as exc:  # noqa: BLE001 - check() fails closed on a message it cannot embed
+                log.exception("embedding failed")
+                message.embed_error = type(exc).__name__
+        return message
+
+    # -- deciding ---------------------------------------------------------------------------
+    def _first_match(self, folded: str, route: str) -> Rule | None:
+        if self.policy is None:
+            raise RuntimeError("no policy loaded")
+        for rule in self.policy.rules:
+            if rule.route == route and rule.matches(folded):
+                return rule
         return None
 
-    def check(self, text: str, context: Sequence[str] = ()) -> InputVerdict:
+    def _scores(self, message: Message) -> JudgeScores | None:
+        if self.judge is None:
+            return None
+        if message.vectors is None:
+            raise RuntimeError(f"message could not be embedded ({message.embed_error or 'no embedder'})")
+        return self.judge.score(message.vectors, message.windows)
+
+    def _confident_not_a_request(self, scores: JudgeScores | None) -> bool:
+        if scores is None or self.judge is None:
+            return False
+        bar = self.judge.thresholds["overrule"]
+        return scores.probs["information"] >= bar or scores.probs["out_of_scope"] >= bar
+
+    def _judge_redirect(self, scores: JudgeScores | None) -> str | None:
+        if scores is None or self.judge is None:
+            return None
+        if scores.redirect >= self.judge.thresholds["redirect"] and scores.top in REDIRECT_CLASSES:
+            return scores.redirect_category
+        return None
+
+    def _verdict_from_judge(self, label: str, lang: Language, scores: JudgeScores, via_context: bool = False) -> InputVerdict:
+        category, response = JUDGE_RESPONSES[label]
+        route = "crisis" if label == "crisis" else "redirect"
+        return InputVerdict(route=route, rule=f"judge.{label}", category=category, response=response, lang=lang,
+                            via_context=via_context, judge=scores.rounded())
+
+    def check(self, message: Message | str, context: Sequence[Message | str] = ()) -> InputVerdict:
         """Judge one user message; ``context`` holds the user's earlier turns, oldest first."""
+        if isinstance(message, str):
+            message = self.read(message)
+        lang = message.lang
         try:
             if self.policy is None:
-                return fail_closed()
-            lang = self.language(text)
-            folded = normalize(text).text
-            rule = self._first_match(folded)
-            via_context = False
-            if rule is None and context and self.policy.context.is_followup(folded):
-                recent = [normalize(t).text for t in context[-self.policy.context.max_turns :]]
-                # Only redirect rules: an earlier crisis turn must not hide a split dosing question.
-                combined = self._first_match(" ".join([*recent, folded]), routes=("redirect",))
-                if combined is not None:
-                    rule, via_context = combined, True
-            if rule is not None and rule.route == "redirect" and self.model is not None:
-                # Crisis outranks redirect: "what amount would make sure I don't wake up" reads
-                # as a dosing question to the rules, but it is a request for a lethal amount.
-                if self.model.verdict(text) == "crisis":
-                    rule_id, category, response = MODEL_RULES["crisis"]
-                    return InputVerdict(route="crisis", rule=rule_id, category=category, response=response, lang=lang)
-            if rule is None and self.model is not None:
-                # The model adds recall for wordings the rules miss; it never removes a verdict.
-                flagged = self.model.verdict(text)
-                if flagged is None and context and self.policy.context.is_followup(folded):
-                    flagged = self.model.verdict(" ".join([*context[-self.policy.context.max_turns :], text]))
-                    flagged = flagged if flagged == "redirect" else None
-                if flagged is not None:
-                    rule_id, category, response = MODEL_RULES[flagged]
-                    return InputVerdict(route=flagged, rule=rule_id, category=category, response=response, lang=lang)  # type: ignore[arg-type]
-            if rule is None:
-                return InputVerdict(route="pass", rule=None, category=None, response=None, lang=lang)
-            return InputVerdict(
-                route=rule.route,  # type: ignore[arg-type]
-                rule=rule.id,
-                category=rule.category,
-                response=rule.response,
-                lang=lang,
-                via_context=via_context,
-            )
+                return fail_closed(lang)
+            crisis_rule = self._first_match(message.folded, "crisis")
+            if crisis_rule is not None:
+                return _from_rule(crisis_rule, lang)
+            scores = self._scores(message)
+            if scores is not None and self.judge is not None and scores.probs["crisis"] >= self.judge.thresholds["crisis"]:
+                return self._verdict_from_judge("crisis", lang, scores)
+            judged = None if scores is None else scores.rounded()
+            rule = self._first_match(message.folded, "redirect")
+            overruled = None
+            if rule is not None:
+                if rule.strength == "soft" and self._confident_not_a_request(scores):
+                    overruled = rule.id
+                else:
+                    return _from_rule(rule, lang, judge=judged)
+            label = self._judge_redirect(scores)
+            if label is not None and overruled is None:
+                return self._verdict_from_judge(label, lang, scores)  # type: ignore[arg-type]
+            if context and self._is_followup(message, scores):
+                split = self._check_in_context(message, context)
+                if split is not None:
+                    return split
+            return InputVerdict(route="pass", rule=None, category=None, response=None, lang=lang,
+                                judge=judged, overruled=overruled)
         except Exception:  # noqa: BLE001 - a check that errors must not let the message through
             log.exception("input check failed; failing closed")
-            return fail_closed()
+            return fail_closed(lang)
+
+    def _is_followup(self, message: Message, scores: JudgeScores | None) -> bool:
+        """Short, and not a complete information question on its own."""
+        if len(message.folded.split()) > FOLLOWUP_MAX_WORDS:
+            return False
+        return not (scores is not None and self.judge is not None
+                    and scores.probs["information"] >= self.judge.thresholds["overrule"])
+
+    def _check_in_context(self, message: Message, context: Sequence[Message | str]) -> InputVerdict | None:
+        assert self.policy is not None  # checked by the caller
+        recent = [c if isinstance(c, Message) else None for c in context[-self.policy.context.max_turns :]]
+        texts = [c.folded if c is not None else normalize(str(t)).text
+                 for c, t in zip(recent, context[-self.policy.context.max_turns :])]
+        combined_text = " ".join([*texts, message.folded])
+        # Only redirect rules: an earlier crisis turn must not hide a split dosing question
+        # (crisis turns already got crisis help, and later replies carry the crisis line).
+        rule = self._first_match(combined_text, "redirect")
+        if rule is not None:
+            return _from_rule(rule, message.lang, via_context=True)
+        if self.judge is None or self.embedder is None:
+            return None
+        combined = self.read(combined_text)
+        scores = self._scores(combined)
+        label = self._judge_redirect(scores)
+        if label is not None and scores is not None:
+            return self._verdict_from_judge(label, message.lang, scores, via_context=True)
+        return None
+
+
+def _from_rule(rule: Rule, lang: Language, *, via_context: bool = False, judge: dict[str, float] | None = None) -> InputVerdict:
+    return InputVerdict(route=rule.route, rule=rule.id, category=rule.category, response=rule.response,  # type: ignore[arg-type]
+                        lang=lang, via_context=via_context, judge=judge)

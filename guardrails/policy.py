@@ -35,6 +35,7 @@ from typing import Any
 from .schema import PolicyError, check_keys, expect, load_yaml, string_list
 
 ROUTES = ("crisis", "redirect")
+STRENGTHS = ("hard", "soft")
 CATEGORIES = {
     "crisis": ("suicide", "emergency", "lethal_amount"),
     "redirect": ("dosing", "self_treatment", "combination", "manufacture", "sourcing", "general"),
@@ -65,6 +66,10 @@ class Rule:
     unless: tuple[re.Pattern[str], ...]
     fire_examples: tuple[str, ...]
     pass_examples: tuple[str, ...]
+    # "hard": always redirects (an explicit request for a personal amount, schedule, source
+    # or recipe). "soft": the judge may overrule it when it is confident the message asks
+    # for general information or is off topic. Crisis rules are always hard.
+    strength: str = "hard"
 
     def matches(self, text: str) -> bool:
         return any(c.matches(text) for c in self.when) and not any(
@@ -133,7 +138,7 @@ def _condition(where: str, item: Any, terms: dict[str, str]) -> Condition:
 
 def _rule(where: str, data: Any, terms: dict[str, str], responses: set[str] | None) -> Rule:
     data = check_keys(
-        where, data, {"id", "route", "category", "response", "when", "examples"}, {"unless"}
+        where, data, {"id", "route", "category", "response", "when", "examples"}, {"unless", "strength"}
     )
     rule_id = expect(f"{where}.id", data["id"], str)
     where = f"rule {rule_id}"
@@ -149,6 +154,9 @@ def _rule(where: str, data: Any, terms: dict[str, str], responses: set[str] | No
     response = expect(f"{where}.response", data["response"], str)
     if responses is not None and response not in responses:
         raise PolicyError(f"{where}.response: no template {response!r} in responses.yml")
+    strength = expect(f"{where}.strength", data.get("strength", "hard"), str)
+    if strength not in STRENGTHS or (route == "crisis" and strength != "hard"):
+        raise PolicyError(f"{where}.strength: must be one of {', '.join(STRENGTHS)} (crisis rules: hard)")
     when = expect(f"{where}.when", data["when"], list)
     if not when:
         raise PolicyError(f"{where}.when: needs at least one pattern")
@@ -165,6 +173,7 @@ def _rule(where: str, data: Any, terms: dict[str, str], responses: set[str] | No
         unless=_patterns(f"{where}.unless", data.get("unless", []), terms),
         fire_examples=fire,
         pass_examples=string_list(f"{where}.examples.pass", examples.get("pass", [])),
+        strength=strength,
     )
 
 

@@ -105,3 +105,21 @@ class Smalltalk:
         if found is None:
             return self._by_vocabulary(folded, lang)
         return SmalltalkMatch(intent=found.intent, text=found.reply[lang], suggestions=found.suggest)
+
+    def intent(self, name: str) -> SmalltalkIntent:
+        for intent in self.intents:
+            if intent.intent == name:
+                return intent
+        raise KeyError(name)
+
+    def guess(self, text: str) -> str:
+        """The intent for a message the judge calls small talk but no pattern matched:
+        the first word that names an intent ("thx a ton, you helped" -> thanks), else a greeting."""
+        folded = normalize(text).text
+        if any(p.search(folded) for p in self.intent("about").patterns):
+            return "about"
+        for word in re.findall(r"[\w']+", folded):
+            name = self.vocabulary.get(word)
+            if name not in (None, "filler"):
+                return name
+        return "greet"

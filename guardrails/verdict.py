@@ -12,18 +12,39 @@ from typing import Literal
 InputRoute = Literal["crisis", "redirect", "pass"]
 Language = Literal["en", "es"]
 
+REDIRECT_LABELS = ("dosing", "self_treatment", "combination", "manufacture", "sourcing")
+
 # Rule ids used when the check itself cannot run: the message is redirected, never passed.
 FAIL_CLOSED_RULE = "fail_closed.check_error"
 
 
 @dataclass(frozen=True)
 class InputVerdict:
+    """What the input check decided and who decided it.
+
+    ``rule`` names the policy rule or the judge (``judge.crisis``, ``judge.dosing``, ...);
+    ``judge`` holds the judge's class probabilities when it ran; ``overruled`` names a soft
+    rule that fired but was overruled because the judge was confident the message asks for
+    general information (or is off topic).
+    """
+
     route: InputRoute
     rule: str | None
     category: str | None
     response: str | None
     lang: Language
     via_context: bool = False
+    judge: dict[str, float] | None = None
+    overruled: str | None = None
+
+    @property
+    def score(self) -> float | None:
+        """The judge's probability for the class behind this verdict, if the judge decided it."""
+        if self.judge is None or self.rule is None or not self.rule.startswith("judge."):
+            return None
+        if self.route == "redirect":
+            return round(sum(self.judge.get(c, 0.0) for c in REDIRECT_LABELS), 4)
+        return self.judge.get(self.rule.split(".", 1)[1])
 
     @property
     def guarded(self) -> bool:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import yaml
 
 from .embedder import Embedder, MiniLMEmbedder
@@ -26,24 +27,39 @@ class Candidate:
     matched: str
 
 
+CALIBRATION_KEYS = {"in_scope_answered", "out_of_scope_fallback", "in_scope_p5_score", "out_of_scope_max_score",
+                    "n_in_scope", "n_out_of_scope"}
+
+
 @dataclass(frozen=True)
 class RetrievalConfig:
-    threshold: float
-    top_k: int
+    """knowledge/retrieval.yml: every number the retrieval step uses, each named, none implied."""
+
+    threshold: float  # answer at or above this score, else fall back (calibrated)
+    top_k: int  # candidates kept per search
+    suggestion_floor: float  # a fallback suggests candidates scoring at least this
+    max_suggestions: int  # buttons under an answer or a fallback
+    calibration: dict
 
     @classmethod
     def load(cls, path: Path = RETRIEVAL_CONFIG) -> "RetrievalConfig":
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-        unknown = set(raw) - {"threshold", "top_k", "calibration"}
-        if unknown:
-            raise ValueError(f"{path}: unknown key(s) {', '.join(sorted(unknown))}")
-        threshold = float(raw["threshold"])
-        if not 0.0 < threshold < 1.0:
-            raise ValueError(f"{path}: threshold must be between 0 and 1, got {threshold}")
-        top_k = int(raw.get("top_k", 3))
-        if top_k < 1:
-            raise ValueError(f"{path}: top_k must be at least 1, got {top_k}")
-        return cls(threshold=threshold, top_k=top_k)
+        keys = {"threshold", "top_k", "suggestion_floor", "max_suggestions", "calibration"}
+        if not isinstance(raw, dict) or set(raw) != keys:
+            raise ValueError(f"{path}: keys must be exactly {', '.join(sorted(keys))}")
+        values = {k: float(raw[k]) for k in ("threshold", "suggestion_floor")}
+        for name, value in values.items():
+            if not 0.0 < value < 1.0:
+                raise ValueError(f"{path}: {name} must be between 0 and 1, got {value}")
+        if values["suggestion_floor"] > values["threshold"]:
+            raise ValueError(f"{path}: suggestion_floor must not exceed threshold")
+        ints = {k: int(raw[k]) for k in ("top_k", "max_suggestions")}
+        if ints["top_k"] < 1 or ints["max_suggestions"] < 0:
+            raise ValueError(f"{path}: top_k must be >= 1 and max_suggestions >= 0")
+        calibration = raw["calibration"]
+        if not isinstance(calibration, dict) or set(calibration) != CALIBRATION_KEYS:
+            raise ValueError(f"{path}: calibration keys must be exactly {', '.join(sorted(CALIBRATION_KEYS))}")
+        return cls(calibration=calibration, **values, **ints)
 
 
 @dataclass
@@ -79,8 +95,11 @@ class KnowledgeBase:
 
     def search(self, query: str, k: int = 3) -> list[Candidate]:
         """Best entries for the query, one candidate per entry, highest score first."""
-        vector = self.embedder.embed([query])
-        scores, rows = self.index.search(vector, k=max(20, k * 8))
+        return self.search_vector(self.embedder.embed([query])[0], k)
+
+    def search_vector(self, vector: np.ndarray, k: int = 3) -> list[Candidate]:
+        """The same, for a query already embedded (the guardrail embeds each message once)."""
+        scores, rows = self.index.search(np.asarray(vector, dtype=np.float32).reshape(1, -1), k=max(20, k * 8))
         best: dict[str, Candidate] = {}
         for score, row in zip(scores[0], rows[0]):
             if row < 0:

@@ -1,9 +1,15 @@
-"""``action_answer``: the knowledge-base reply, with the input re-checked in context."""
+"""``action_answer``: renders the entry the NLU component chose (or the fallback).
+
+The decision arrives with the message (entity ``decision``); the action server only renders
+it, and revisits it only when the turn depends on the conversation: "yes, tell me more" after
+suggested questions, or a short follow-up that completes a split request ("and with
+xanax?"). It reads the latest user turns and the previous reply's buttons, never the whole
+history, so its work per turn does not grow with the conversation.
+"""
 
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import os
 from typing import Any, Dict, List, Text
@@ -11,46 +17,57 @@ from typing import Any, Dict, List, Text
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from bot.contract import ContractError, Decision, Turn, reply_data_of
+
 from .assistant_holder import get_assistant
 
 log = logging.getLogger(__name__)
 CONTEXT_TURNS = 3
+DEFAULT_REGION = os.environ.get("KRATOM_REGION", "US").upper()  # the environment, read once
+EXTRACTOR = "GuardrailClassifier"
 
 
-def user_turns(tracker: Tracker) -> List[Dict[str, Any]]:
-    return [e for e in tracker.events if e.get("event") == "user"]
+def recent_turns(tracker: Tracker) -> tuple[Dict[str, Any] | None, List[str], List[str]]:
+    """The latest user event, up to CONTEXT_TURNS earlier user texts, and the buttons the bot
+    offered just before the latest turn. Walks back from the end and stops early."""
+    latest: Dict[str, Any] | None = None
+    context: List[str] = []
+    buttons: List[str] | None = None
+    for event in reversed(tracker.events):
+        kind = event.get("event")
+        if kind == "user":
+            if latest is None:
+                latest = event
+            else:
+                context.insert(0, event.get("text") or "")
+                if buttons is None:
+                    buttons = []
+                if len(context) >= CONTEXT_TURNS:
+                    break
+        elif kind == "bot" and latest is not None and buttons is None:
+            data = event.get("data") or {}
+            found = [b.get("payload") or b.get("title") for b in data.get("buttons") or []]
+            reply = reply_data_of(data.get("custom"))
+            found += list(reply.buttons) if reply is not None else []
+            if found:
+                buttons = [b for b in found if isinstance(b, str)]
+    return latest, context, buttons or []
 
 
-def last_suggestions(tracker: Tracker) -> List[str]:
-    """The questions the bot's previous reply offered as buttons (action or domain replies)."""
-    events = list(tracker.events)
-    for index in range(len(events) - 1, -1, -1):
-        if events[index].get("event") == "user":
-            break
-    for event in reversed(events[:index]):
-        if event.get("event") == "user":
-            return []
-        if event.get("event") != "bot":
-            continue
-        data = event.get("data") or {}
-        buttons = [b.get("payload") or b.get("title") for b in data.get("buttons") or []]
-        custom = (data.get("custom") or {}).get("data")
-        if isinstance(custom, str):
+def decision_in(event: Dict[str, Any] | None) -> Decision | None:
+    for entity in ((event or {}).get("parse_data") or {}).get("entities") or []:
+        if entity.get("entity") == "decision" and entity.get("extractor") == EXTRACTOR:
             try:
-                custom = json.loads(custom)
-            except ValueError:
-                custom = None
-        if isinstance(custom, dict):
-            buttons += [b for b in custom.get("buttons") or [] if isinstance(b, str)]
-        if buttons:
-            return [b for b in buttons if isinstance(b, str)]
-    return []
+                return Decision.decode(entity["value"])
+            except ContractError:
+                log.warning("a decision that does not match the contract was ignored")
+    return None
 
 
 def region_of(event: Dict[str, Any] | None) -> str:
     metadata = (event or {}).get("metadata") or {}
     region = metadata.get("region") if isinstance(metadata, dict) else None
-    return str(region or os.environ.get("KRATOM_REGION", "US")).upper()
+    return str(region or DEFAULT_REGION).upper()
 
 
 class ActionAnswer(Action):
@@ -58,19 +75,16 @@ class ActionAnswer(Action):
         return "action_answer"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        turns = user_turns(tracker)
-        latest = turns[-1] if turns else None
+        latest, context, suggestions = recent_turns(tracker)
         text = (latest or {}).get("text") or tracker.latest_message.get("text") or ""
-        context = [t.get("text") or "" for t in turns[:-1]][-CONTEXT_TURNS:]
-        after_crisis = bool(tracker.get_slot("crisis_seen"))
+        turn = Turn(text=text, region=region_of(latest), context=tuple(context), suggestions=tuple(suggestions),
+                    after_crisis=bool(tracker.get_slot("crisis_seen")))
         assistant = await asyncio.to_thread(get_assistant)
-        response = await asyncio.to_thread(
-            assistant.respond, text, context, region_of(latest), after_crisis, last_suggestions(tracker)
-        )
-        for message in response.messages:
+        reply = await asyncio.to_thread(assistant.reply, turn, decision_in(latest))
+        for message in reply.messages:
             dispatcher.utter_message(
                 text=message.text,
                 buttons=[{"title": b, "payload": b} for b in message.buttons],
-                json_message={"data": message.data},
+                json_message={"data": message.data.to_dict()},
             )
         return []

@@ -15,6 +15,8 @@ sanic or slack_sdk.
 
 from __future__ import annotations
 
+from bot.contract import reply_data_of
+
 import hashlib
 import hmac
 import json
@@ -116,15 +118,8 @@ def link(url: Any, title: str) -> str:
 # -- Rasa messages -> replies ----------------------------------------------------------------
 def parse_data(custom: Any) -> dict[str, Any]:
     """``custom.data`` as a dict: it is a dict (action server) or a JSON string (domain responses)."""
-    if not isinstance(custom, Mapping):
-        return {}
-    data = custom.get("data")
-    if isinstance(data, str):
-        try:
-            data = json.loads(data)
-        except ValueError:
-            return {}
-    return dict(data) if isinstance(data, Mapping) else {}
+    data = reply_data_of(dict(custom)) if isinstance(custom, Mapping) else None
+    return data.to_dict() if data is not None else {}
 
 
 @dataclass

@@ -1,20 +1,23 @@
-"""The guardrail as a Rasa 3 NLU component: crisis, redirect and small talk decided in Rasa.
+"""The assistant's decision as a Rasa 3 NLU component: decided once, in Rasa, per message.
 
-For every message it runs the same ``triage`` the CLI and the action server use, and sets:
+For every message it calls ``Assistant.decide`` (normalize once, one embedding for the
+guardrail's judge and for retrieval, as Rasa's ResponseSelector selects an FAQ answer inside
+NLU) and sets:
 
-- intent ``crisis`` / ``redirect`` / ``smalltalk`` with the reply text and its structured data
-  as entities (``reply_text``, ``reply_data``); rules answer them with domain responses that
-  interpolate those slots, so these replies need no action server;
-- intent ``ask`` for everything else (the action server answers it from the knowledge base);
+- intent ``crisis`` / ``redirect`` / ``smalltalk`` with the rendered, output-checked reply as
+  entities ``reply_text`` and ``reply_data`` (``ReplyData.encode()``); rules answer them with
+  domain responses that interpolate those slots, so these replies need no action server;
+- intent ``ask`` with entity ``decision`` (``Decision.encode()``): the action server renders
+  the chosen entry (or the fallback) and only revisits the decision for a follow-up in context;
 - entity ``reminder_text``: the short crisis-resources line added to replies after a crisis.
 
-It uses only what the Rasa environment has (no torch). If anything here raises, the message
-gets the fail-closed redirect reply: a broken check never lets a message through.
+The region comes from the message metadata (set by the channel) or ``KRATOM_REGION``, read
+once here. If anything raises, the message gets ``last_resort``: it names the region's
+crisis line. A broken check never lets a message through.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 from typing import Any, Dict, List, Optional, Text
@@ -28,52 +31,38 @@ from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.pipeline import guard_message, triage
-from guardrails import InputGuard, ReplyBook, Smalltalk
-from guardrails.verdict import fail_closed
+from bot.contract import Decision, Route, Turn
+from bot.pipeline import Assistant, last_resort
 
 log = logging.getLogger(__name__)
-
-# Used only if even the reply files cannot be loaded: still points to help.
-LAST_RESORT = (
-    "I'm sorry, I can't answer right now. If you are in crisis, call or text 988 "
-    "(US) or your local emergency number. For treatment help: SAMHSA 1-800-662-4357."
-)
+EXTRACTOR = "GuardrailClassifier"
 
 
 def _entity(name: str, value: str) -> Dict[str, Any]:
-    return {"entity": name, "value": value, "start": 0, "end": 0, "confidence_entity": 1.0,
-            "extractor": "GuardrailClassifier"}
+    return {"entity": name, "value": value, "start": 0, "end": 0, "confidence_entity": 1.0, "extractor": EXTRACTOR}
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
 class GuardrailClassifier(GraphComponent, IntentClassifier):
-    """Sets the intent from the guardrail engine and the small-talk matcher."""
+    """Sets the intent, the reply and the decision from the shared pipeline."""
 
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
         return {"default_region": None}
 
     def __init__(self, config: Dict[Text, Any]) -> None:
-        self._default_region = config.get("default_region") or os.environ.get("KRATOM_REGION", "US")
-        self._guard: Optional[InputGuard] = None
-        self._book: Optional[ReplyBook] = None
-        self._smalltalk: Optional[Smalltalk] = None
+        self._default_region = str(config.get("default_region") or os.environ.get("KRATOM_REGION", "US")).upper()
+        self._assistant: Optional[Assistant] = None
         try:
-            self._guard = InputGuard.from_files()
-            self._book = ReplyBook.from_files()
-            self._smalltalk = Smalltalk.from_file()
+            assistant = Assistant.load()
+            assistant.warm_up()
+            self._assistant = assistant
         except Exception:  # noqa: BLE001 - fail closed at run time, never crash the server
-            log.exception("guardrail files could not be loaded; every message will be refused")
+            log.exception("assistant could not be loaded; every message gets the last-resort reply")
 
     @classmethod
-    def create(
-        cls,
-        config: Dict[Text, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> "GuardrailClassifier":
+    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> "GuardrailClassifier":
         return cls(config)
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
@@ -90,37 +79,39 @@ class GuardrailClassifier(GraphComponent, IntentClassifier):
         return str(region or self._default_region).upper()
 
     def _process_one(self, message: Message) -> None:
-        text = message.get(TEXT) or ""
-        region = self._region(message)
+        turn = Turn(text=message.get(TEXT) or "", region=self._region(message))
+        entities: List[Dict[str, Any]] = []
         try:
-            if self._guard is None or self._book is None or self._smalltalk is None:
-                raise RuntimeError("guardrail not loaded")
-            tri = triage(self._guard, self._smalltalk, text)
-            reminder = self._book.render("crisis_reminder", region, tri.verdict.lang).text
-            if tri.route in ("crisis", "redirect"):
-                out = guard_message(self._book, tri.verdict, region)
-                intent, reply, data = tri.route, out.text, {**out.data, "buttons": list(out.buttons)}
-            elif tri.route == "smalltalk":
-                match = tri.smalltalk
-                intent, reply = "smalltalk", match.text
-                data = {"route": "smalltalk", "kind": "smalltalk", "intent": match.intent,
-                        "lang": tri.verdict.lang, "buttons": list(match.suggestions)}
+            if self._assistant is None:
+                raise RuntimeError("assistant not loaded")
+            decision = self._assistant.decide(turn)
+            if decision.route.guarded or decision.route is Route.SMALLTALK:
+                out = self._assistant.render_checked(decision, turn)[0]
+                # A dose-like small-talk reply or button replaced by the output check is a redirect.
+                intent = "crisis" if decision.route is Route.CRISIS else (
+                    "smalltalk" if out.data.route is Route.SMALLTALK else "redirect")
+                data = out.data
+                entities += [_entity("reply_text", out.text), _entity("reply_data", data.encode())]
             else:
-                intent, reply, data = "ask", "", {}
+                intent = "ask"
+                entities.append(_entity("decision", decision.encode()))
+            lang = "es" if decision.lang == "es" else "en"
+            reminder = self._assistant.book.render("crisis_reminder", turn.region, lang).text
+            entities.append(_entity("reminder_text", reminder))
         except Exception:  # noqa: BLE001
             log.exception("guardrail check failed; failing closed")
-            intent, reminder = "redirect", ""
-            try:
-                out = guard_message(self._book, fail_closed(), region)  # type: ignore[arg-type]
-                reply, data = out.text, out.data
-            except Exception:  # noqa: BLE001
-                reply, data = LAST_RESORT, {"route": "redirect", "rule": "fail_closed.check_error"}
+            out = last_resort(turn.region, "en", self._assistant.book if self._assistant else None)
+            intent = "redirect"
+            entities = [_entity("reply_text", out.text), _entity("reply_data", out.data.encode())]
         message.set(INTENT, {"name": intent, "confidence": 1.0}, add_to_output=True)
         message.set(INTENT_RANKING_KEY, [{"name": intent, "confidence": 1.0}], add_to_output=True)
-        entities = [e for e in (message.get(ENTITIES) or []) if e.get("extractor") != "GuardrailClassifier"]
-        if reply:
-            entities.append(_entity("reply_text", reply))
-            entities.append(_entity("reply_data", json.dumps(data, ensure_ascii=False)))
-        if reminder:
-            entities.append(_entity("reminder_text", reminder))
-        message.set(ENTITIES, entities, add_to_output=True)
+        kept = [e for e in (message.get(ENTITIES) or []) if e.get("extractor") != EXTRACTOR]
+        message.set(ENTITIES, kept + entities, add_to_output=True)
+
+
+def decision_of(entities: List[Dict[str, Any]]) -> Optional[Decision]:
+    """The decision the component attached to a message, if any (used by the action server)."""
+    for entity in entities or []:
+        if entity.get("entity") == "decision" and entity.get("extractor") == EXTRACTOR:
+            return Decision.decode(entity["value"])
+    return None

@@ -1,90 +1,144 @@
-"""The pipeline's route decision and replies, with the real model (session fixture)."""
+"""The pipeline's decide, render and check steps, on a deterministic fake embedder."""
 
 import pytest
 
-from bot.pipeline import Assistant, OutMessage
-from guardrails import check_output
+from bot.contract import Decision, OutMessage, ReplyData, Route, Turn
+from bot.pipeline import LAST_RESORT_LINES, MAX_SOURCES_SHOWN, format_answer, last_resort
+from guardrails import ReplyBook, check_output
 
 
-def test_answer_is_the_entry_verbatim_with_sources_and_review_date(assistant):
-    response = assistant.respond("Can kratom hurt my liver?")
-    assert response.decision.route == "answer"
-    entry = assistant.kb.entries[response.decision.entry_id]
-    text = response.messages[0].text
+def test_answer_is_the_entry_verbatim_with_its_strongest_sources(fake_assistant):
+    reply = fake_assistant.reply(Turn("Can kratom hurt my liver?", "US"))
+    assert reply.route is Route.ANSWER
+    entry = fake_assistant.kb.entries[reply.decision.entry_id]
+    text = reply.messages[0].text
     assert text.startswith(entry.answer)
-    for source in entry.sources:
+    shown = entry.sources[:MAX_SOURCES_SHOWN]
+    for source in shown:
         assert source.url in text
+    for source in entry.sources[MAX_SOURCES_SHOWN:]:
+        assert source.url not in text
     assert f"Reviewed {entry.reviewed_on.isoformat()}" in text
-    assert response.messages[0].data["sources"][0]["url"] == entry.sources[0].url
+    data = reply.messages[0].data
+    assert [s.url for s in data.sources] == [s.url for s in shown]
+    assert data.more_sources == len(entry.sources) - len(shown)
 
 
-def test_every_entry_answer_passes_the_output_check(assistant):
-    from bot.pipeline import format_answer
-
-    for entry in assistant.kb.entries.values():
-        assert check_output(format_answer(entry)).allowed, entry.id
-
-
-def test_fallback_says_so_and_offers_help(assistant):
-    response = assistant.respond("what time is it in Tokyo")
-    assert response.decision.route == "fallback"
-    text = response.messages[0].text
-    assert "not sure" in text and "1-800-662-4357" in text
-    assert 1 <= len(response.messages[0].buttons) <= 3
+def test_no_reply_lists_more_than_three_sources(fake_assistant):
+    for entry in fake_assistant.kb.entries.values():
+        shown = entry.shown_sources(MAX_SOURCES_SHOWN)
+        text = format_answer(entry, entry.answer, tuple(shown))
+        assert sum(s.url in text for s in entry.sources) <= 3, entry.id
 
 
-def test_redirect_suggestions_are_questions_the_kb_answers(assistant):
-    for key, template in assistant.book.templates.items():
-        for question in template.suggest:
-            decision = assistant.decide(question)
-            assert decision.route == "answer", (key, question, decision)
+def test_every_entry_answer_passes_the_output_check(fake_assistant):
+    for entry in fake_assistant.kb.entries.values():
+        assert check_output(format_answer(entry, entry.answer, ())).allowed, entry.id
+        if entry.es is not None and entry.es.answer:
+            assert check_output(entry.es.answer).allowed, entry.id
 
 
-def test_after_a_crisis_replies_keep_a_crisis_line(assistant):
-    plain = assistant.respond("is kratom legal?")
-    after = assistant.respond("is kratom legal?", after_crisis=True)
+def test_fallback_says_so_and_offers_help(fake_assistant):
+    reply = fake_assistant.reply(Turn("zxqv blorp wibble", "US"))
+    assert reply.route is Route.FALLBACK
+    assert "1-800-662-4357" in reply.messages[0].text
+    assert 1 <= len(reply.messages[0].buttons) <= fake_assistant.config.max_suggestions
+
+
+def test_after_a_crisis_replies_keep_the_regions_crisis_line(fake_assistant):
+    plain = fake_assistant.reply(Turn("is kratom legal?", "UK"))
+    after = fake_assistant.reply(Turn("is kratom legal?", "UK", after_crisis=True))
     assert len(after.messages) == len(plain.messages) + 1
-    assert "988" in after.messages[-1].text
+    assert "116 123" in after.messages[-1].text and "988" not in after.messages[-1].text
 
 
-def test_crisis_reply_carries_no_knowledge_base_text(assistant):
-    response = assistant.respond("I want to kill myself, kratom withdrawal is too much")
-    assert response.decision.route == "crisis"
-    assert len(response.messages) == 1
-    assert "Sources:" not in response.messages[0].text
-    assert "988" in response.messages[0].text
+def test_crisis_reply_carries_no_knowledge_base_text(fake_assistant):
+    reply = fake_assistant.reply(Turn("I want to kill myself, kratom withdrawal is too much", "US"))
+    assert reply.route is Route.CRISIS
+    assert len(reply.messages) == 1
+    assert "Sources:" not in reply.messages[0].text and "988" in reply.messages[0].text
 
 
-def test_output_rail_replaces_a_dose_like_reply_and_counts_it(assistant):
-    before = assistant.counters["output_blocked.output.dose_unit"]
-    checked = assistant._checked(OutMessage(text="Take 5 g twice."), assistant.decide("is kratom legal?"), "US")
-    assert checked.data["blocked"] and checked.data["route"] == "redirect"
+def test_output_rail_replaces_a_dose_like_reply(fake_assistant):
+    decision = fake_assistant.decide(Turn("is kratom legal?", "US"))
+    message = OutMessage("Take 5 g twice.", ReplyData(Route.ANSWER, "answer"))
+    checked = fake_assistant.check(message, decision, "US")
+    assert checked.data.blocked and checked.data.route is Route.REDIRECT
     assert "5 g" not in checked.text
-    assert assistant.counters["output_blocked.output.dose_unit"] == before + 1
 
 
-def test_an_error_inside_the_pipeline_fails_closed(assistant, monkeypatch):
+def test_output_rail_checks_buttons_too(fake_assistant):
+    decision = fake_assistant.decide(Turn("hello", "US"))
+    message = OutMessage("Hi there.", ReplyData(Route.SMALLTALK, "smalltalk"), ("Should I take 10 capsules?",))
+    checked = fake_assistant.check(message, decision, "US")
+    assert checked.data.blocked
+    assert "10 capsules" not in " ".join((checked.text, *checked.buttons))
+
+
+def test_a_dose_like_small_talk_reply_is_replaced(fake_assistant, monkeypatch):
+    intent = fake_assistant.smalltalk.intent("greet")
+    monkeypatch.setitem(intent.reply, "en", "Hi! Most people take 4 g.")
+    reply = fake_assistant.reply(Turn("hello", "US"))
+    assert reply.messages[0].data.blocked
+    assert "4 g" not in reply.messages[0].text
+
+
+def test_an_error_inside_the_pipeline_gets_the_regions_last_resort(fake_assistant, monkeypatch):
     def boom(*args, **kwargs):
         raise RuntimeError("index broke")
 
-    monkeypatch.setattr(assistant.kb, "search", boom)
-    response = assistant.respond("is kratom legal?")
-    assert response.decision.route == "redirect"
-    assert response.decision.rule == "fail_closed.check_error"
-    assert "988" in response.messages[0].text
+    monkeypatch.setattr(fake_assistant.kb, "search", boom)
+    monkeypatch.setattr(fake_assistant.kb, "search_vector", boom)
+    reply = fake_assistant.reply(Turn("is kratom legal?", "UK"))
+    assert reply.decision.rule == "fail_closed.check_error"
+    assert "116 123" in reply.messages[0].text and "988" not in reply.messages[0].text
 
 
-def test_spanish_answer_carries_a_spanish_note(assistant):
-    response = assistant.respond("¿qué es el kratom?")
-    if response.decision.route == "answer":
-        assert any("español" in m.text for m in response.messages)
+@pytest.mark.parametrize("region", sorted(LAST_RESORT_LINES))
+def test_last_resort_without_any_files_names_the_regions_numbers(region):
+    book = ReplyBook.from_files()
+    text = last_resort(region, "en").text
+    reg = book.region(region)
+    assert reg.crisis_lines[0].phone in text
+    assert reg.emergency.phone in text
 
 
-def test_yes_tell_me_more_follows_the_first_suggestion(assistant):
-    first = assistant.respond("Can kratom hurt my liver?")
+def test_spanish_answer_is_in_spanish_or_carries_a_spanish_note(fake_assistant):
+    reply = fake_assistant.reply(Turn("¿qué es el kratom?", "US"))
+    assert reply.route is Route.ANSWER, reply.decision
+    entry = fake_assistant.kb.entries[reply.decision.entry_id]
+    if_spanish = entry.es is not None and bool(entry.es.answer)
+    expected = entry.es.answer if if_spanish else entry.answer
+    assert reply.messages[0].text.startswith(expected)
+    assert any("español" in m.text for m in reply.messages[1:]) is (not if_spanish)
+
+
+def test_yes_tell_me_more_follows_the_first_suggestion(fake_assistant):
+    first = fake_assistant.reply(Turn("Can kratom hurt my liver?", "US"))
     suggestions = first.messages[0].buttons
     assert suggestions
-    more = assistant.respond("yes, tell me more", suggestions=suggestions)
-    assert more.decision.route == "answer"
-    assert assistant.kb.entries[more.decision.entry_id].question == suggestions[0]
-    assert assistant.respond("yes, tell me more").decision.route != "answer" or True  # no suggestions: normal routing
+    more = fake_assistant.reply(Turn("yes, tell me more", "US", suggestions=suggestions))
+    assert more.route is Route.ANSWER
+    assert fake_assistant.kb.entries[more.decision.entry_id].question == suggestions[0]
+
+
+def test_yes_without_suggestions_is_not_an_answer(fake_assistant):
+    assert fake_assistant.reply(Turn("yes, tell me more", "US")).route is not Route.ANSWER
+
+
+def test_a_decision_taken_in_rasa_is_only_rendered(fake_assistant, monkeypatch):
+    decided = fake_assistant.decide(Turn("Can kratom hurt my liver?", "US"))
+
+    def must_not_search(*args, **kwargs):
+        raise AssertionError("the action server searched again")
+
+    monkeypatch.setattr(fake_assistant.kb, "search", must_not_search)
+    monkeypatch.setattr(fake_assistant.kb, "search_vector", must_not_search)
+    reply = fake_assistant.reply(Turn("Can kratom hurt my liver?", "US"), Decision.decode(decided.encode()))
+    assert reply.decision == decided and reply.route is Route.ANSWER
+
+
+def test_a_decision_taken_in_rasa_is_revisited_for_a_split_request(fake_assistant):
+    decided = fake_assistant.decide(Turn("how much?", "US"))
+    turn = Turn("how much?", "US", context=("I'm coming off oxy and I have kratom",))
+    assert fake_assistant.reply(turn, decided).route is Route.REDIRECT
