@@ -233,9 +233,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.users < 1 or args.messages < 2 or not levels or min(levels) < 1 or max(levels) > 200:
         parser.error("need users >= 1, messages >= 2 and levels between 1 and 200")
 
+    from embedding import MiniLMEmbedder
     from guardrails import InputGuard
 
-    guard = InputGuard.from_files()
+    guard = InputGuard.from_files(embedder=MiniLMEmbedder())
     results = []
     print("starting redis, postgres, the action server and two Rasa replicas...", flush=True)
     with running_redis() as redis, running_postgres() as pg:

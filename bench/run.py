@@ -28,7 +28,9 @@ from bot import devstack  # noqa: E402
 OUT = REPO / "bench" / "results.json"
 CONVERSATION_TURNS = 10
 BASELINE_DIR = REPO / "bench" / "baseline"
-EVAL_FILES = [REPO.parent / "shared" / "eval" / "dev-routes.jsonl", *sorted((REPO / "tests" / "eval").glob("routes-*.jsonl"))]
+EVAL_FILES = [REPO.parent / "shared" / "eval" / "dev-routes.jsonl", REPO / "data" / "eval" / "routes.jsonl"]
+PARAPHRASES = REPO / "data" / "eval" / "paraphrases.jsonl"
+TURN_MARKS = (1, 10, 50)
 
 
 def pct(values: list[float], p: float) -> float:
@@ -55,7 +57,7 @@ def machine() -> dict:
     except OSError:
         pass
     versions = {}
-    for mod in ("torch", "sentence_transformers", "faiss", "numpy", "rasa_sdk"):
+    for mod in ("onnxruntime", "tokenizers", "faiss", "numpy", "rasa_sdk"):
         try:
             versions[mod] = __import__(mod).__version__
         except Exception:  # noqa: BLE001
@@ -75,55 +77,73 @@ def texts() -> list[str]:
 
 # -- guardrail ----------------------------------------------------------------------------
 def bench_guardrail(repeats: int) -> dict:
+    """The whole input check (read: normalize + embed; then rules + judge), and its parts."""
+    from embedding import MiniLMEmbedder
     from guardrails import InputGuard
 
-    guard = InputGuard.from_files()
+    guard = InputGuard.from_files(embedder=MiniLMEmbedder(cache_size=0))
+    rules = InputGuard.from_files(require_judge=False)
     msgs = texts()
     for m in msgs:
-        guard.check(m)
-    times = []
+        guard.check(guard.read(m))
+    total, embed, judge, rules_only = [], [], [], []
     for _ in range(repeats):
         for m in msgs:
-            t = time.perf_counter()
-            guard.check(m)
-            times.append((time.perf_counter() - t) * 1000)
-    return {"messages": len(msgs), "repeats": repeats, **summary(times)}
+            t0 = time.perf_counter()
+            message = guard.read(m)
+            t1 = time.perf_counter()
+            guard.check(message)
+            t2 = time.perf_counter()
+            rules.check(m)
+            t3 = time.perf_counter()
+            total.append((t2 - t0) * 1000)
+            embed.append((t1 - t0) * 1000)
+            judge.append((t2 - t1) * 1000)
+            rules_only.append((t3 - t2) * 1000)
+    return {"messages": len(msgs), "repeats": repeats, "threads": guard.embedder.threads, **summary(total),
+            "read_and_embed": summary(embed), "rules_and_judge": summary(judge), "rules_alone": summary(rules_only)}
 
 
 # -- retrieval ----------------------------------------------------------------------------
+def _paraphrases() -> list[dict]:
+    path = PARAPHRASES if PARAPHRASES.exists() else REPO / "data" / "calibrate" / "paraphrases.jsonl"
+    return [json.loads(l) for l in path.read_text(encoding="utf-8").splitlines() if l.strip()]
+
+
 def bench_retrieval(repeats: int) -> dict:
-    from bot.cli import _quiet_models
-    from knowledge.embedder import MiniLMEmbedder
+    """Embedding + FAISS, fp32 and int8, 1 and 2 threads; and each variant's retrieval quality."""
+    import dataclasses
+
+    from embedding import MiniLMEmbedder
+    from guardrails.normalize import normalize
+    from knowledge.index import build_index
     from knowledge.retriever import KnowledgeBase
 
-    _quiet_models()
-    queries = [json.loads(l)["text"] for l in (REPO / "tests" / "eval" / "paraphrases.jsonl").read_text().splitlines()]
+    rows = _paraphrases()
+    queries = [normalize(r["text"]).text for r in rows]
     results = {}
-    for threads in (1, 2):
-        t0 = time.perf_counter()
-        kb = KnowledgeBase.load(embedder=MiniLMEmbedder(threads=threads, cache_size=0))
-        kb.embedder.warm_up()
-        load_s = time.perf_counter() - t0
-        t = time.perf_counter()
-        kb.search(queries[0])
-        cold = (time.perf_counter() - t) * 1000
-        warm = []
-        for _ in range(repeats):
-            for q in queries:
-                t = time.perf_counter()
-                kb.search(q)
-                warm.append((time.perf_counter() - t) * 1000)
-        results[f"threads_{threads}"] = {"model_load_s": round(load_s, 2), "cold_first_query_ms": round(cold, 2), **summary(warm)}
-    kb = KnowledgeBase.load(embedder=MiniLMEmbedder(threads=1, cache_size=2048))
-    kb.warm_up()
-    for q in queries:
-        kb.search(q)
-    cached = []
-    for q in queries:
-        t = time.perf_counter()
-        kb.search(q)
-        cached.append((time.perf_counter() - t) * 1000)
-    results["threads_1_cached_repeat"] = summary(cached)
+    base = KnowledgeBase.load(embedder=MiniLMEmbedder(cache_size=0))
+    for variant in ("fp32", "int8"):
+        for threads in (1, 2):
+            t0 = time.perf_counter()
+            embedder = MiniLMEmbedder(variant=variant, threads=threads, cache_size=0)
+            embedder.warm_up()
+            load_s = time.perf_counter() - t0
+            if variant == "fp32":
+                kb = dataclasses.replace(base, embedder=embedder)
+            else:  # its own index, embedded by the same variant
+                kb = dataclasses.replace(base, embedder=embedder, index=build_index(list(base.entries.values()), embedder, hash_="bench"))
+            warm = []
+            for _ in range(repeats):
+                for q in queries:
+                    t = time.perf_counter()
+                    kb.search(q)
+                    warm.append((time.perf_counter() - t) * 1000)
+            found = [kb.search(q, 3) for q in queries]
+            top1 = sum(f[0].entry_id == r["entry_id"] for f, r in zip(found, rows)) / len(rows)
+            top3 = sum(r["entry_id"] in [c.entry_id for c in f] for f, r in zip(found, rows)) / len(rows)
+            results[f"{variant}_threads_{threads}"] = {"model_load_s": round(load_s, 2), **summary(warm),
+                                                       "top1": round(top1, 4), "top3": round(top3, 4)}
     return results
 
 
@@ -223,7 +243,24 @@ def train_baseline() -> Path:
     return model
 
 
-def bench_e2e(per_user: int, sequential: int) -> dict:
+def turn_latency(url: str, conversations: int, turns: int = max(TURN_MARKS)) -> dict:
+    """Latency by turn number: the same answer question at every turn of long conversations."""
+    webhook = f"{url}/webhooks/rest/webhook"
+    by_turn: dict[int, list[float]] = {t: [] for t in TURN_MARKS}
+    questions = ["is kratom legal?", "what is naloxone?", "how long does opioid withdrawal last?"]
+    for c in range(conversations):
+        sender = f"turns-{uuid.uuid4().hex[:8]}-{c}"
+        for turn in range(1, turns + 1):
+            t = time.perf_counter()
+            devstack.post(webhook, {"sender": sender, "message": questions[turn % len(questions)]})
+            if turn in by_turn:
+                by_turn[turn].append((time.perf_counter() - t) * 1000)
+    out = {f"turn_{t}": summary(v) for t, v in by_turn.items()}
+    out["turn_50_vs_1_p95"] = round(out["turn_50"]["p95_ms"] / out["turn_1"]["p95_ms"], 2)
+    return out
+
+
+def bench_e2e(per_user: int, sequential: int, conversations: int = 10) -> dict:
     messages = texts()
     results = {}
     # Cold start: launch both servers, time until the first answered message.
@@ -247,6 +284,7 @@ def bench_e2e(per_user: int, sequential: int) -> dict:
         results["cold_start_s"] = round(time.perf_counter() - t0, 2)
         results["assistant_sequential"] = e2e_latency(url, messages, 1, sequential)
         results["assistant_10_users"] = e2e_latency(url, messages, 10, per_user)
+        results["assistant_by_turn"] = turn_latency(url, conversations)
         results["peak_rss_mb"] = {"rasa": peak_rss_mb(rasa.proc.pid), "actions": peak_rss_mb(actions.proc.pid)}
         results["peak_rss_mb"]["total"] = round(sum(results["peak_rss_mb"].values()), 1)
     finally:
@@ -259,12 +297,27 @@ def bench_e2e(per_user: int, sequential: int) -> dict:
         url = f"http://127.0.0.1:{base.port}"
         results["baseline_sequential"] = e2e_latency(url, messages, 1, sequential)
         results["baseline_10_users"] = e2e_latency(url, messages, 10, per_user)
+        results["baseline_by_turn"] = turn_latency(url, conversations)
         results["baseline_peak_rss_mb"] = peak_rss_mb(base.proc.pid)
     finally:
         base.stop()
     for mode in ("sequential", "10_users"):
         results[f"p95_ratio_{mode}"] = round(results[f"assistant_{mode}"]["p95_ms"] / results[f"baseline_{mode}"]["p95_ms"], 2)
+    results["throughput_ratio_sequential"] = round(
+        results["assistant_sequential"]["throughput_msg_s"] / results["baseline_sequential"]["throughput_msg_s"], 2)
     return results
+
+
+def bench_load(quick: bool) -> dict:
+    """bench/load.py: two replicas, Redis and PostgreSQL, 1 / 10 / 50 users."""
+    out = REPO / "bench" / "load-results.json"
+    out.unlink(missing_ok=True)
+    args = [sys.executable, str(REPO / "bench" / "load.py"), "--levels", "1,10,50", "--users", "50",
+            "--messages", "6" if quick else "20"]
+    done = subprocess.run(args, cwd=REPO, capture_output=True, text=True, timeout=1800)
+    if done.returncode != 0 or not out.exists():
+        return {"error": (done.stderr or done.stdout)[-2000:]}
+    return json.loads(out.read_text())
 
 
 def main() -> int:
@@ -280,14 +333,19 @@ def main() -> int:
     print("knowledge-base scaling...", flush=True)
     report["kb_scaling"] = bench_scaling([1, 10] if q else [1, 10, 100])
     print("end to end (assistant, then bare Rasa baseline)...", flush=True)
-    report["e2e"] = bench_e2e(per_user=5 if q else 20, sequential=30 if q else 200)
+    report["e2e"] = bench_e2e(per_user=5 if q else 20, sequential=30 if q else 200, conversations=2 if q else 10)
+    print("load: two replicas, Redis, PostgreSQL...", flush=True)
+    report["load"] = bench_load(q)
     OUT.write_text(json.dumps(report, indent=2))
     g, r, e = report["guardrail"], report["retrieval"], report["e2e"]
     print(f"\n{report['machine']['date']}  {report['machine']['cpu']}  ({report['machine']['cores']} cores)")
     print(f"{'measure':48s} {'p50':>9s} {'p95':>9s} {'p99':>9s}")
-    print(f"{'input guardrail check (ms)':48s} {g['p50_ms']:9.3f} {g['p95_ms']:9.3f} {g['p99_ms']:9.3f}")
+    print(f"{'input check, rules + judge incl. embedding (ms)':48s} {g['p50_ms']:9.3f} {g['p95_ms']:9.3f} {g['p99_ms']:9.3f}")
+    for part in ("read_and_embed", "rules_and_judge", "rules_alone"):
+        v = g[part]
+        print(f"{'  ' + part + ' (ms)':48s} {v['p50_ms']:9.3f} {v['p95_ms']:9.3f} {v['p99_ms']:9.3f}")
     for k, v in r.items():
-        label = f"retrieval {k} (ms)"
+        label = f"retrieval {k} top1 {v['top1']:.3f} top3 {v['top3']:.3f} (ms)"
         print(f"{label:48s} {v['p50_ms']:9.2f} {v['p95_ms']:9.2f} {v['p99_ms']:9.2f}")
     for k, v in report["kb_scaling"].items():
         label = f"kb {k} query ({v['rows']} rows, build {v['build_s']} s) (ms)"
@@ -297,6 +355,12 @@ def main() -> int:
         label = f"e2e {k} ({v['throughput_msg_s']} msg/s) (ms)"
         print(f"{label:48s} {v['p50_ms']:9.1f} {v['p95_ms']:9.1f} {v['p99_ms']:9.1f}")
     print(f"p95 ratio assistant/baseline: sequential {e['p95_ratio_sequential']}, 10 users {e['p95_ratio_10_users']}")
+    for who in ("assistant_by_turn", "baseline_by_turn"):
+        v = e[who]
+        print(f"{who}: p95 turn 1 {v['turn_1']['p95_ms']} ms, turn 10 {v['turn_10']['p95_ms']} ms, "
+              f"turn 50 {v['turn_50']['p95_ms']} ms (turn 50 / turn 1 = {v['turn_50_vs_1_p95']})")
+    print(f"sequential throughput assistant/baseline: {e['throughput_ratio_sequential']}")
+    print(f"load (two replicas): {json.dumps(report['load'])[:600]}")
     print(f"cold start {e['cold_start_s']} s; peak RSS MB {e['peak_rss_mb']} (baseline rasa {e['baseline_peak_rss_mb']})")
     print(f"wrote {OUT}")
     return 0

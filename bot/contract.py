@@ -149,7 +149,7 @@ class Resource:
     """A help line as guardrails/resources.yml describes it (phone, text and web are optional)."""
 
     label: str
-    source: str
+    source: str | None = None  # the page the line was checked on
     phone: str | None = None
     sms: str | None = None
     web: str | None = None

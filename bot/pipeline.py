@@ -72,6 +72,28 @@ def last_resort(region: str | None, lang: str = "en", book: ReplyBook | None = N
     return OutMessage(text, ReplyData(Route.REDIRECT, "redirect", lang, code, rule="fail_closed.check_error"))
 
 
+def crisis_line(region: str | None, lang: str = "en", book: ReplyBook | None = None) -> str:
+    """One short line with the region's crisis line and emergency number, for replies that
+    skip the pipeline (too long, rate limited, unavailable). Never fails."""
+    code = (region or "US").upper()
+    try:
+        return (book or _default_book()).render("crisis_reminder", code, "es" if lang == "es" else "en").text
+    except Exception:  # noqa: BLE001 - the text below needs no files
+        log.exception("crisis reminder could not be rendered")
+        line, emergency = LAST_RESORT_LINES.get(code, LAST_RESORT_LINES["US"])
+        return f"If you need help now, {line}. In an emergency call {emergency}."
+
+
+_BOOK: ReplyBook | None = None
+
+
+def _default_book() -> ReplyBook:
+    global _BOOK
+    if _BOOK is None:
+        _BOOK = ReplyBook.from_files()
+    return _BOOK
+
+
 def _resources(raw: tuple[dict, ...] | list[dict]) -> tuple[Resource, ...]:
     return tuple(Resource(**{**r, "languages": tuple(r.get("languages") or ())}) for r in raw)
 
@@ -148,8 +170,8 @@ class Assistant:
             return Decision.small_talk(verdict, match.intent)
         if self._judged_smalltalk(verdict):
             return Decision.small_talk(verdict, self.smalltalk.guess(question))
-        if self.kb is None:
-            return Decision.fallback(verdict, question=question)
+        if self.kb is None or self._judged_off_topic(verdict):
+            return Decision.fallback(verdict, question=question if question != turn.text else None)
         found = self.kb.search_vector(message.vector, self.config.top_k) if message.vector is not None \
             else self.kb.search(message.folded, self.config.top_k)
         candidates = tuple(Candidate(c.entry_id, c.score) for c in found)
@@ -169,6 +191,13 @@ class Assistant:
             if verdict.route != "pass":
                 return Decision.guarded(verdict)
         return decided
+
+    def _judged_off_topic(self, verdict: InputVerdict) -> bool:
+        """The judge is confident the message is off topic: no entry, however close, answers it."""
+        judge = self.guard.judge
+        if judge is None or verdict.judge is None:
+            return False
+        return verdict.judge.get("out_of_scope", 0.0) >= judge.thresholds["out_of_scope"]
 
     def _judged_smalltalk(self, verdict: InputVerdict) -> bool:
         judge = self.guard.judge

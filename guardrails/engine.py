@@ -60,6 +60,7 @@ class Message:
     windows: tuple[str, ...]
     vectors: np.ndarray | None = field(default=None, repr=False)
     embed_error: str | None = None
+    read_error: bool = False
 
     @property
     def vector(self) -> np.ndarray | None:
@@ -84,17 +85,23 @@ class InputGuard:
         embedder: object | None = None,
         require_judge: bool = True,
     ) -> "InputGuard":
-        """Load the policy and judge; a missing or invalid file gives a guard that refuses everything."""
+        """Load the policy and judge. A missing or invalid policy gives a guard that refuses
+        everything; a missing or invalid judge keeps the crisis rules working and refuses the
+        rest (crisis first, then fail closed)."""
         try:
             keys = load_response_keys(responses_path)
             policy = load_policy(policy_path or POLICY_FILE, keys)
+        except Exception as exc:  # noqa: BLE001 - fail closed on any loading problem
+            log.error("guardrail policy could not be loaded, refusing all messages: %s", exc)
+            return cls(policy=None, load_error=str(exc))
+        try:
             judge = Judge.load(judge_path or JUDGE_FILE) if require_judge else None
             if judge is not None and embedder is not None and getattr(embedder, "name", None) != judge.embedder:
                 raise ValueError(f"the judge was fitted on {judge.embedder} embeddings, not {getattr(embedder, 'name', '?')}")
             return cls(policy=policy, judge=judge, embedder=embedder)
-        except Exception as exc:  # noqa: BLE001 - fail closed on any loading problem
-            log.error("guardrail policy could not be loaded, refusing all messages: %s", exc)
-            return cls(policy=None, load_error=str(exc))
+        except Exception as exc:  # noqa: BLE001
+            log.error("guardrail judge could not be loaded: crisis rules only, everything else refused: %s", exc)
+            return cls(policy=policy, load_error=str(exc), embedder=embedder)
 
     # -- reading ----------------------------------------------------------------------------
     def language(self, folded: str, raw: str = "") -> Language:
@@ -105,9 +112,16 @@ class InputGuard:
         return "es" if hits >= 2 or (hits >= 1 and words <= 3) or "¿" in raw else "en"
 
     def read(self, text: str) -> Message:
-        """Normalize, detect the language and embed, once per message. Never raises."""
-        folded = normalize(text).text
-        message = Message(text=text, folded=folded, lang=self.language(folded, text), windows=tuple(windows(folded)))
+        """Normalize, detect the language and embed, once per message. Never raises: a
+        message that cannot be read is marked, and ``check`` fails closed on it (after the
+        crisis rules, run on the lower-cased text)."""
+        try:
+            folded = normalize(text).text
+            message = Message(text=text, folded=folded, lang=self.language(folded, text), windows=tuple(windows(folded)))
+        except Exception as exc:  # noqa: BLE001
+            log.exception("normalization failed")
+            return Message(text=text, folded=text.lower(), lang="en", windows=(text.lower(),), embed_error=type(exc).__name__,
+                           read_error=True)
         if self.embedder is not None and self.judge is not None:
             try:
                 message.vectors = self.embedder.embed(list(message.windows))  # type: ignore[attr-defined]
@@ -162,6 +176,8 @@ class InputGuard:
             crisis_rule = self._first_match(message.folded, "crisis")
             if crisis_rule is not None:
                 return _from_rule(crisis_rule, lang)
+            if self.load_error is not None or message.read_error:  # nothing else may pass
+                return fail_closed(lang)
             scores = self._scores(message)
             if scores is not None and self.judge is not None and scores.probs["crisis"] >= self.judge.thresholds["crisis"]:
                 return self._verdict_from_judge("crisis", lang, scores)

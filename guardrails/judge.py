@@ -41,7 +41,7 @@ CLASSES = (
     "information", "out_of_scope", "smalltalk",
 )
 REDIRECT_CLASSES = ("dosing", "self_treatment", "combination", "manufacture", "sourcing")
-THRESHOLDS = ("crisis", "redirect", "overrule", "smalltalk")
+THRESHOLDS = ("crisis", "redirect", "overrule", "smalltalk", "out_of_scope")
 WINDOW_CHARS = 400   # a window is a run of whole sentences up to about this long
 SINGLE_WINDOW_CHARS = 500  # shorter messages are one window
 _SENTENCE = re.compile(r"(?<=[.!?\n])\s+")

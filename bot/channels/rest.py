@@ -27,13 +27,11 @@ from sanic.response import HTTPResponse
 from bot.privacy import hash_sender, redact
 
 from .ratelimit import from_env
-from .text import MAX_MESSAGE_CHARS, neutralize, too_long
+from .text import MAX_MESSAGE_CHARS, crisis_line, neutralize, too_long
 from .unavailable import unavailable_messages
 
-RATE_LIMITED = (
-    "You're sending messages very quickly. Please wait a minute and try again. "
-    "If you need help right now, call or text 988 (US) or your local emergency number."
-)
+RATE_LIMITED = "You're sending messages very quickly. Please wait a minute and try again."
+DEFAULT_REGION = os.environ.get("KRATOM_REGION", "US").upper()  # the environment, read once
 
 log = logging.getLogger(__name__)
 
@@ -84,16 +82,18 @@ class SafeRestInput(RestInput):
                 return error(400, "a non-empty 'sender' (at most 128 characters) is required")
             if not isinstance(text, str):
                 return error(400, "'message' must be a string")
-            if too_long(text):
-                return error(413, f"That message is too long. Please keep it under {MAX_MESSAGE_CHARS} characters.")
             raw_meta = body.get("metadata") if isinstance(body.get("metadata"), dict) else {}
             # Keep only what the assistant needs: the region. Nothing else is stored.
             region = raw_meta.get("region")
             metadata = {"region": region.upper()[:2]} if isinstance(region, str) and region.isalpha() else {}
+            if too_long(text):
+                # Never a bare refusal: the error names the crisis line for the user's region.
+                return error(413, f"That message is too long (over {MAX_MESSAGE_CHARS:,} characters). Please send it in "
+                                  f"parts. {crisis_line(metadata.get('region') or DEFAULT_REGION)}")
             sender_id = hash_sender(sender)
             address = request.remote_addr or request.ip or "unknown"
             if not self.per_address.allow(address) or not self.per_sender.allow(sender_id):
-                return error(429, RATE_LIMITED)
+                return error(429, f"{RATE_LIMITED} {crisis_line(metadata.get('region') or DEFAULT_REGION)}")
             collector = CollectingOutputChannel()
             try:
                 await on_new_message(

@@ -65,7 +65,7 @@ from .slack_blocks import (
 )
 from bot.privacy import hash_sender, redact
 
-from .text import neutralize, too_long
+from .text import crisis_line, neutralize, too_long
 from .unavailable import unavailable_messages
 
 log = logging.getLogger(__name__)
@@ -75,7 +75,6 @@ MAX_BODY_BYTES = 256 * 1024
 RESPONSE_URL_PREFIX = "https://hooks.slack.com/"
 # Keys that must never be in a committed credentials file.
 SECRET_KEYS = {"slack_token", "slack_signing_secret", "token", "signing_secret", "bot_token"}
-REMINDER_FALLBACK = "If you need help now, call or text 988 (US) or your local emergency number."
 
 
 class ConfigError(RasaException):
@@ -93,15 +92,6 @@ def known_regions() -> tuple[str, ...]:
     from guardrails.responses import REGIONS
 
     return tuple(REGIONS)
-
-
-def crisis_line(region: str) -> str:
-    """One short line with the region's crisis number, for replies that skip Rasa."""
-    try:
-        return _book().render("crisis_reminder", region, "en").text
-    except Exception:  # noqa: BLE001
-        log.exception("could not render the crisis reminder")
-        return REMINDER_FALLBACK
 
 
 class _Collector(CollectingOutputChannel):

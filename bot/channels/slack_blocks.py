@@ -60,7 +60,7 @@ LABELS = {
 }
 
 TOO_LONG_TEXT = (
-    "That message is a bit too long for me to read: please keep it under 2,000 characters, "
+    "That message is a bit too long for me to read: please keep it under 20,000 characters, "
     "or ask one question at a time."
 )
 

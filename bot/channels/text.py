@@ -8,7 +8,13 @@ grams" and redirected like any other dosing question.
 
 from __future__ import annotations
 
-MAX_MESSAGE_CHARS = 2000
+from bot.pipeline import crisis_line
+
+# Every channel reads messages up to this long like any other (the guardrail reads all of it,
+# in windows); longer ones get an error that still names the region's crisis line.
+MAX_MESSAGE_CHARS = 20_000
+
+__all__ = ["MAX_MESSAGE_CHARS", "crisis_line", "neutralize", "too_long"]
 
 
 def neutralize(text: str) -> str:

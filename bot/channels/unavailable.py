@@ -9,10 +9,7 @@ from typing import Any, Dict, List, Optional
 
 log = logging.getLogger(__name__)
 
-LAST_RESORT = (
-    "Information is temporarily unavailable, sorry. If you need help now, call or text 988 "
-    "(US) or your local emergency number. For treatment help: SAMHSA 1-800-662-4357."
-)
+DEFAULT_REGION = os.environ.get("KRATOM_REGION", "US").upper()  # the environment, read once
 
 
 @lru_cache(maxsize=1)
@@ -23,13 +20,15 @@ def _book():
 
 
 def unavailable_messages(recipient_id: str, region: Optional[str]) -> List[Dict[str, Any]]:
-    region = region or os.environ.get("KRATOM_REGION", "US")
+    region = region or DEFAULT_REGION
     try:
         reply = _book().render("unavailable", region, "en")
         text, resources = reply.text, list(reply.resources)
     except Exception:  # noqa: BLE001
         log.exception("could not render the unavailable reply")
-        text, resources = LAST_RESORT, []
+        from bot.pipeline import last_resort
+
+        text, resources = last_resort(region).text, []
     return [
         {"recipient_id": recipient_id, "text": text},
         {"recipient_id": recipient_id, "custom": {"data": {"route": "fallback", "kind": "unavailable", "resources": resources}}},

@@ -33,6 +33,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.contract import Decision, Route, Turn
 from bot.pipeline import Assistant, last_resort
+from bot.rasa_patches import install as install_rasa_patches
 
 log = logging.getLogger(__name__)
 EXTRACTOR = "GuardrailClassifier"
@@ -53,12 +54,14 @@ class GuardrailClassifier(GraphComponent, IntentClassifier):
     def __init__(self, config: Dict[Text, Any]) -> None:
         self._default_region = str(config.get("default_region") or os.environ.get("KRATOM_REGION", "US")).upper()
         self._assistant: Optional[Assistant] = None
+        install_rasa_patches()
         try:
             assistant = Assistant.load()
             assistant.warm_up()
             self._assistant = assistant
         except Exception:  # noqa: BLE001 - fail closed at run time, never crash the server
-            log.exception("assistant could not be loaded; every message gets the last-resort reply")
+            log.exception("assistant could not be loaded; crisis rules only, everything else refused")
+            self._assistant = _crisis_rules_only()
 
     @classmethod
     def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
@@ -107,6 +110,22 @@ class GuardrailClassifier(GraphComponent, IntentClassifier):
         message.set(INTENT_RANKING_KEY, [{"name": intent, "confidence": 1.0}], add_to_output=True)
         kept = [e for e in (message.get(ENTITIES) or []) if e.get("extractor") != EXTRACTOR]
         message.set(ENTITIES, kept + entities, add_to_output=True)
+
+
+def _crisis_rules_only() -> Optional[Assistant]:
+    """The assistant with nothing but the crisis rules and the replies: crisis help still
+    arrives, everything else gets the fail-closed reply. None if even that cannot load."""
+    try:
+        from guardrails import InputGuard, ReplyBook, Smalltalk
+        from knowledge.retriever import RetrievalConfig
+
+        guard = InputGuard.from_files(require_judge=False)
+        guard.load_error = guard.load_error or "assistant not loaded"
+        return Assistant(guard=guard, book=ReplyBook.from_files(), smalltalk=Smalltalk.from_file(), kb=None,
+                         config=RetrievalConfig.load())
+    except Exception:  # noqa: BLE001
+        log.exception("not even the crisis rules could be loaded; every message gets the last-resort reply")
+        return None
 
 
 def decision_of(entities: List[Dict[str, Any]]) -> Optional[Decision]:

@@ -15,6 +15,9 @@ Thresholds, each chosen on the calibration split only, with the rules in place:
 - ``overrule``: a soft rule is overruled from this information / out-of-scope probability:
   the lowest value at which at most ``MAX_WRONG_OVERRULE`` of the calibration requests that a
   soft rule catches would be let through, and at least ``OVERRULE_FLOOR``.
+- ``out_of_scope``: a message the judge calls off topic from this probability falls back even
+  if retrieval found a weak match: the lowest value at which at most ``MAX_INFO_AS_OOS`` of
+  calibration information questions would be sent to fallback.
 - ``smalltalk``: a message no small-talk pattern matched is small talk from this probability:
   the lowest value with at most ``MAX_FALSE_SMALLTALK`` of other calibration messages above it.
 """
@@ -33,7 +36,8 @@ from guardrails.judge import CLASSES, JUDGE_FILE, REDIRECT_CLASSES
 
 from .datasets import DATA, Row, all_texts, judge_rows, split_files
 
-MAX_FALSE_CRISIS = 0.01
+MAX_FALSE_CRISIS = 0.03  # recall first: a wrongly shown crisis line costs less than a missed one
+MAX_INFO_AS_OOS = 0.01
 MAX_WRONG_OVERRULE = 0.02
 OVERRULE_FLOOR = 0.5
 MAX_FALSE_REDIRECT = 0.01
@@ -123,7 +127,15 @@ def train(embedder, data_dir: Path = DATA, out: Path = JUDGE_FILE) -> dict:  # n
     # Every class must be present in training for the weight rows to line up with CLASSES.
     if list(model.classes_) != list(range(len(CLASSES))):
         raise SystemExit("every label needs training rows")
-    probs = model.predict_proba(xc)
+    # Thresholds are chosen on the scores the judge gives at run time: whole text plus, for
+    # long messages, the most urgent window (Judge.score), not on whole-text probabilities.
+    from guardrails.judge import NGRAM_DIM, Judge, windows
+
+    coef = model.coef_.astype(np.float32)
+    dim = x.shape[1] - NGRAM_DIM
+    fitted = Judge(coef[:, :dim], coef[:, dim:], model.intercept_.astype(np.float32), {}, embedder.name, "", {})
+    probs = np.array([[fitted.score(_embed(embedder, parts), parts).probs[c] for c in CLASSES]
+                      for parts in (windows(t) for t in ctexts)])
     p = {name: probs[:, i] for i, name in enumerate(CLASSES)}
     labels = [r.label for r in calibration]
     rule_crisis = np.array([guard._first_match(fold(r), "crisis") is not None for r in calibration])
@@ -140,24 +152,22 @@ def train(embedder, data_dir: Path = DATA, out: Path = JUDGE_FILE) -> dict:  # n
     overrule_t = max(OVERRULE_FLOOR, _lowest_with_false_rate(not_request[caught_by_soft], MAX_WRONG_OVERRULE))
     is_small = np.array([lab == "smalltalk" for lab in labels])
     smalltalk_t = max(0.3, _lowest_with_false_rate(p["smalltalk"][~is_small], MAX_FALSE_SMALLTALK))
-    thresholds = {"crisis": round(crisis_t, 4), "redirect": round(redirect_t, 4),
-                  "overrule": round(overrule_t, 4), "smalltalk": round(smalltalk_t, 4)}
+    is_info = np.array([lab == "information" for lab in labels])
+    oos_t = max(0.3, _lowest_with_false_rate(p["out_of_scope"][is_info], MAX_INFO_AS_OOS))
+    thresholds = {"crisis": round(crisis_t, 4), "redirect": round(redirect_t, 4), "overrule": round(overrule_t, 4),
+                  "smalltalk": round(smalltalk_t, 4), "out_of_scope": round(oos_t, 4)}
     calibration_report = {
         "n_train": len(rows), "n_calibrate": len(calibration), "C": c, "macro_f1_calibrate": round(float(f1), 4),
         "train_labels": dict(sorted(Counter(r.label for r in rows).items())),
         "crisis_recall_calibrate": round(float(((p["crisis"] >= crisis_t) | rule_crisis)[is_crisis].mean()), 4),
         "false_crisis_calibrate": round(float(((p["crisis"] >= crisis_t) & ~is_crisis).mean()), 4),
     }
-    from guardrails.judge import NGRAM_DIM
-
     meta = {
         "version": 3,
         "note": "Fitted by 'kratom-assistant guard train' on data/train; thresholds from data/calibrate. Do not edit by hand.",
         "classes": list(CLASSES), "embedder": embedder.name, "ngram_dim": NGRAM_DIM,
         "data_hash": data_hash(rows, calibration), "thresholds": thresholds, "calibration": calibration_report,
     }
-    coef = model.coef_.astype(np.float32)
-    dim = x.shape[1] - NGRAM_DIM
     out.parent.mkdir(parents=True, exist_ok=True)
     with open(out, "wb") as handle:  # np.savez_compressed writes the same bytes for the same arrays
         np.savez_compressed(handle, meta=np.array(json.dumps(meta, sort_keys=True)), weights=coef[:, :dim],

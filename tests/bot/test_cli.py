@@ -23,13 +23,15 @@ def test_route_contract_on_1000_lines():
     out = [json.loads(line) for line in result.stdout.splitlines()]
     assert len(out) == 1000
     for i, item in enumerate(out):
-        assert set(item) == {"text", "route", "entry_id", "rule", "score"}
+        assert set(item) == {"text", "route", "entry_id", "rule", "score", "judge", "overruled"}
         assert item["text"] == rows[i % len(rows)]["text"]
         assert item["route"] in ("crisis", "redirect", "answer", "fallback", "smalltalk")
-        if item["route"] == "answer":
-            assert item["entry_id"] and isinstance(item["score"], float)
-        if item["route"] in ("crisis", "redirect"):
-            assert item["rule"] and item["entry_id"] is None
+    answers = [i for i in out if i["route"] == "answer"]
+    guarded = [i for i in out if i["route"] in ("crisis", "redirect")]
+    assert answers and guarded
+    assert all(i["entry_id"] and isinstance(i["score"], float) for i in answers)
+    assert all(i["rule"] and i["entry_id"] is None for i in guarded)
+    assert all(isinstance(i["judge"], dict) for i in answers)
     first = {r["text"]: r for r in out[: len(rows)]}
     assert all(first[r["text"]] == r for r in out)  # same input, same output
 
@@ -44,7 +46,15 @@ def test_ask_explain_shows_route_rule_and_candidates():
     result = run(["ask", "is kratom legal?", "--explain"])
     assert result.returncode == 0, result.stderr[-2000:]
     assert "route:  answer" in result.stdout
+    assert "judge:  information" in result.stdout
     assert result.stdout.count("matched:") == 3
+
+
+def test_ask_explain_names_an_overruled_soft_rule():
+    result = run(["ask", "Is it dangerous to mix kratom and alcohol?", "--explain"])
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "route:  answer" in result.stdout
+    assert "overruled: combination.with_substance" in result.stdout
 
 
 def test_ask_region_changes_the_numbers():

@@ -24,12 +24,14 @@ from bot.channels.slack_blocks import (
     verify_signature,
 )
 from bot.channels.text import neutralize
+from bot.contract import ReplyData
 from bot.channels.unavailable import unavailable_messages
 from tests.conftest import REPO
 
 SOURCES = [
-    {"organisation": "NIH LiverTox (NIDDK)", "title": "Kratom", "url": "https://livertox.nih.gov/Kratom.htm"},
-    {"organisation": "Clinical Pharmacology & Therapeutics", "title": "A <review> & more", "url": "https://example.org/a?b=1&c=2"},
+    {"organisation": "NIH LiverTox (NIDDK)", "title": "Kratom", "url": "https://livertox.nih.gov/Kratom.htm", "checked_on": "2026-11-26"},
+    {"organisation": "Clinical Pharmacology & Therapeutics", "title": "A <review> & more", "url": "https://example.org/a?b=1&c=2",
+     "checked_on": "2026-11-26"},
 ]
 
 
@@ -107,14 +109,18 @@ def test_answer_without_structured_answer_uses_the_text_before_sources():
 
 def test_unsafe_source_urls_are_not_linked():
     data = {"route": "answer", "kind": "answer", "answer": "x", "reviewed_on": "2026-01-01",
-            "sources": [{"title": "Bad", "url": "javascript:alert(1)"}, {"title": "Pipe", "url": "https://a.b/c|d"}]}
+            "sources": [{"organisation": "X", "title": "Bad", "url": "javascript:alert(1)", "checked_on": "2026-01-01"},
+                        {"organisation": "Y", "title": "Pipe", "url": "https://a.b/c|d", "checked_on": "2026-01-01"}]}
     context = all_text(build_message([{"text": "x"}, {"custom": {"data": data}}]).blocks)
     assert "javascript" not in context and "<https://a.b" not in context
     assert "Bad" in context and "Pipe" in context
 
 
 def test_custom_data_may_be_a_json_string():
-    assert parse_data({"data": json.dumps(CRISIS_DATA)}) == CRISIS_DATA
+    parsed = parse_data({"data": json.dumps(CRISIS_DATA)})
+    assert parsed == ReplyData.decode(CRISIS_DATA).to_dict()
+    assert {k: parsed[k] for k in CRISIS_DATA if k != "resources"} == {k: v for k, v in CRISIS_DATA.items() if k != "resources"}
+    assert [r["phone"] for r in parsed["resources"]] == ["911", "988"]
     assert parse_data({"data": "{not json"}) == {}
     assert parse_data({"data": "[1, 2]"}) == {}
     assert parse_data("nope") == {}

@@ -39,7 +39,7 @@ def _save(path, **override):
 def test_the_shipped_judge_loads():
     judge = Judge.load()
     assert judge.weights.shape[0] == len(CLASSES)
-    assert set(judge.thresholds) == {"crisis", "redirect", "overrule", "smalltalk"}
+    assert set(judge.thresholds) == {"crisis", "redirect", "overrule", "smalltalk", "out_of_scope"}
 
 
 @pytest.mark.parametrize("override", [
@@ -53,10 +53,17 @@ def test_a_bad_judge_file_is_refused(tmp_path, override):
         Judge.load(_save(tmp_path / "judge.npz", **override))
 
 
-def test_a_missing_judge_fails_closed(tmp_path):
+def test_a_missing_judge_keeps_crisis_rules_and_refuses_the_rest(tmp_path):
     guard = InputGuard.from_files(judge_path=tmp_path / "missing.npz")
-    assert guard.policy is None and "not found" in guard.load_error
+    assert "not found" in guard.load_error
+    assert guard.check("I want to end my life tonight").route == "crisis"
     assert guard.check("is kratom legal?").rule == "fail_closed.check_error"
+
+
+def test_a_missing_policy_refuses_everything_with_help(tmp_path):
+    guard = InputGuard.from_files(policy_path=tmp_path / "missing.yml")
+    assert guard.policy is None
+    assert guard.check("is kratom legal?").response == "redirect_fail_closed"
 
 
 def test_crisis_rules_answer_even_when_the_model_cannot_run(guard):

@@ -31,7 +31,7 @@
   var STORE_LOG = "kratom-widget.transcript";
   var STORE_OPEN = "kratom-widget.open";
   var MAX_STORED = 80;
-  var MAX_CHARS = 2000;
+  var MAX_CHARS = 20000; // the server reads up to 20,000 characters (bot/channels/text.py)
   var TIMEOUT_MS = 45000;
   var REGION_CODES = ["US", "CA", "UK", "IE", "AU"];
   var ROUTES = ["crisis", "redirect", "answer", "fallback", "smalltalk"];
