@@ -78,7 +78,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
         if assistant.kb is not None:
             # The same normalized text and embedding the decision used.
             message = assistant.guard.read(d.question or args.question)
-            found = assistant.kb.search_vector(message.vector, 3) if message.vector is not None else assistant.kb.search(message.folded, 3)
+            found = assistant.kb.search_vector(message.vector, 3, text=message.folded) if message.vector is not None else assistant.kb.search(message.folded, 3)
             for c in found:
                 print(f"  {c.score:.3f}  {c.entry_id}  (matched: {c.matched!r})")
     return 0

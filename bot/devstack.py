@@ -182,6 +182,30 @@ class Stack:
             server.stop()
 
 
+class StopRequested(KeyboardInterrupt):
+    """SIGTERM or SIGHUP arrived: stop like Ctrl-C, so every ``finally`` stops its servers."""
+
+
+@contextlib.contextmanager
+def stop_on_signals() -> Iterator[None]:
+    """SIGINT, SIGTERM and SIGHUP all end the dev tools the way Ctrl-C does.
+
+    The servers run in their own process groups (so a terminal's Ctrl-C reaches only us, and
+    we stop them in order); without this, a SIGTERM from a service manager, ``docker stop``
+    or a CI job, or the SIGHUP of a closed terminal, ended this process and left them running.
+    """
+
+    def raise_stop(signum: int, _frame: object) -> None:
+        raise StopRequested(signal.Signals(signum).name)
+
+    previous = {sig: signal.signal(sig, raise_stop) for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
 @contextlib.contextmanager
 def running_stack(port: int | None = None, actions_port: int | None = None, **rasa_kwargs) -> Iterator[Stack]:
     actions = action_server(actions_port).start()
@@ -250,16 +274,20 @@ def main(argv: list[str] | None = None) -> int:
     c = sub.add_parser("chat")
     c.add_argument("--region", default=os.environ.get("REGION"))
     args = parser.parse_args(argv)
-    if args.cmd == "serve":
-        with running_stack(port=args.port) as stack:
-            print(f"ready: {stack.rasa_url}/webhooks/rest/webhook (logs in {LOGS}); Ctrl-C stops", flush=True)
-            with contextlib.suppress(KeyboardInterrupt):
+    with contextlib.suppress(KeyboardInterrupt), stop_on_signals():
+        if args.cmd == "serve":
+            with running_stack(port=args.port) as stack:
+                print(f"ready: {stack.rasa_url}/webhooks/rest/webhook (logs in {LOGS}); Ctrl-C stops "
+                      f"[pids rasa {stack.rasa.proc.pid} actions {stack.actions.proc.pid}; "
+                      f"ports {stack.rasa.port} {stack.actions.port}]", flush=True)
                 while stack.rasa.proc.poll() is None and stack.actions.proc.poll() is None:
                     time.sleep(1)
-        return 0
-    print("starting the assistant (action server and Rasa)...", flush=True)
-    with running_stack() as stack:
-        chat(stack.rasa_url, args.region)
+            return 0
+        print("starting the assistant (action server and Rasa)...", flush=True)
+        with running_stack() as stack:
+            print(f"[pids rasa {stack.rasa.proc.pid} actions {stack.actions.proc.pid}; "
+                  f"ports {stack.rasa.port} {stack.actions.port}]", flush=True)
+            chat(stack.rasa_url, args.region)
     return 0
 
 

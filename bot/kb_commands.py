@@ -155,28 +155,48 @@ def do_sign_off(
     return 0
 
 
-def calibrate(kb, paraphrases: list[dict], out_of_scope: list[dict]) -> dict:
+def _scores(kb, guard, rows: list[dict]) -> np.ndarray:
+    """Each message's best retrieval score as the assistant sees it: normalized, embedded once;
+    -inf where the judge already sends it to fallback (off topic), whatever the threshold."""
+    out = []
+    for row in rows:
+        message = guard.read(row["text"]) if guard is not None else None
+        if guard is None:
+            from guardrails.normalize import normalize
+
+            out.append(kb.search(normalize(row["text"]).text, 1)[0].score)
+            continue
+        verdict = guard.check(message)
+        judge = guard.judge
+        off_topic = judge is not None and verdict.judge is not None and \
+            verdict.judge.get("out_of_scope", 0.0) >= judge.thresholds["out_of_scope"]
+        out.append(float("-inf") if off_topic else kb.search_vector(message.vector, 1, text=message.folded)[0].score)
+    return np.array(out)
+
+
+def calibrate(kb, paraphrases: list[dict], out_of_scope: list[dict], guard=None) -> dict:  # noqa: ANN001
     """Pick the threshold halfway between the worst in-scope and best out-of-scope margins.
 
     Candidates run over every observed score; the chosen one maximises
     (in-scope answered + out-of-scope refused), ties broken toward the middle of the gap.
+    With ``guard`` (rules and judge), messages the judge calls off topic fall back at any
+    threshold, as they do in the assistant, so the threshold is chosen for the rest.
     """
-    from guardrails.normalize import normalize
-
-    # The text the assistant searches with: normalized, as Assistant.decide reads every message.
-    pos = np.array([kb.search(normalize(r["text"]).text, 1)[0].score for r in paraphrases])
-    neg = np.array([kb.search(normalize(r["text"]).text, 1)[0].score for r in out_of_scope])
+    pos = _scores(kb, guard, paraphrases)
+    neg = _scores(kb, guard, out_of_scope)
+    finite = neg[np.isfinite(neg)]
     grid = np.round(np.arange(0.30, 0.70, 0.005), 3)
     best = max(
         grid,
-        key=lambda t: (np.mean(pos >= t) + np.mean(neg < t), -abs(t - (np.percentile(pos, 5) + neg.max()) / 2)),
+        key=lambda t: (np.mean(pos >= t) + np.mean(neg < t),
+                       -abs(t - (np.percentile(pos[np.isfinite(pos)], 5) + (finite.max() if len(finite) else 0.3)) / 2)),
     )
     return {
         "threshold": float(best),
         "in_scope_answered": float(np.mean(pos >= best)),
         "out_of_scope_fallback": float(np.mean(neg < best)),
-        "in_scope_p5_score": float(np.percentile(pos, 5)),
-        "out_of_scope_max_score": float(neg.max()),
+        "in_scope_p5_score": round(float(np.percentile(pos[np.isfinite(pos)], 5)), 4),
+        "out_of_scope_max_score": round(float(finite.max()), 4) if len(finite) else None,
         "n_in_scope": int(len(pos)),
         "n_out_of_scope": int(len(neg)),
     }
@@ -201,15 +221,18 @@ def calibrated_config_text(current: str, result: dict) -> str:
 def do_calibrate(write: bool) -> int:
     from knowledge.retriever import KnowledgeBase
 
-    kb = KnowledgeBase.load(embedder=_embedder())
+    from guardrails import InputGuard
+
+    embedder = _embedder()
+    kb = KnowledgeBase.load(embedder=embedder)
+    guard = InputGuard.from_files(embedder=embedder)
     load = lambda p: [json.loads(l) for l in p.read_text(encoding="utf-8").splitlines() if l.strip()]  # noqa: E731
-    result = calibrate(kb, load(PARAPHRASES), load(OUT_OF_SCOPE))
+    result = calibrate(kb, load(PARAPHRASES), load(OUT_OF_SCOPE), guard if guard.load_error is None else None)
     for key, value in result.items():
         print(f"{key:24s} {value}")
     if write:
         RETRIEVAL_CONFIG.write_text(calibrated_config_text(RETRIEVAL_CONFIG.read_text(encoding="utf-8"), result),
                                     encoding="utf-8")
-        RETRIEVAL_CONFIG.write_text(text, encoding="utf-8")
         print(f"wrote {RETRIEVAL_CONFIG}")
     return 0
 

@@ -172,8 +172,8 @@ class Assistant:
             return Decision.small_talk(verdict, self.smalltalk.guess(question))
         if self.kb is None or self._judged_off_topic(verdict):
             return Decision.fallback(verdict, question=question if question != turn.text else None)
-        found = self.kb.search_vector(message.vector, self.config.top_k) if message.vector is not None \
-            else self.kb.search(message.folded, self.config.top_k)
+        found = self.kb.search_vector(message.vector, self.config.top_k, text=message.folded) \
+            if message.vector is not None else self.kb.search(message.folded, self.config.top_k)
         candidates = tuple(Candidate(c.entry_id, c.score) for c in found)
         question = question if question != turn.text else None
         if candidates and candidates[0].score >= self.config.threshold:
@@ -230,8 +230,9 @@ class Assistant:
 
     def _answer(self, entry: "Entry", decision: Decision, region: str, lang: str) -> list[OutMessage]:
         assert self.kb is not None  # render() checked it
-        related = tuple(self.kb.entries[r].question for r in entry.related if r in self.kb.entries)[: self.config.max_suggestions]
         spanish = entry.es if lang == "es" and entry.es is not None and entry.es.answer else None
+        related = tuple(self._question_of(self.kb.entries[r], lang) for r in entry.related
+                        if r in self.kb.entries)[: self.config.max_suggestions]
         answer = spanish.answer if spanish is not None else entry.answer
         question = spanish.question if spanish is not None else entry.question
         shown = entry.shown_sources(MAX_SOURCES_SHOWN, "es" if spanish is not None else "en")
@@ -239,7 +240,7 @@ class Assistant:
         review = "pending" if entry.clinical_review is None else "signed"
         data = ReplyData(Route.ANSWER, "answer", lang, region, entry_id=entry.id, score=decision.score,
                          question=question, answer=answer, sources=sources,
-                         more_sources=max(0, len(entry.sources) - len(sources)),
+                         more_sources=max(0, len(_all_sources(entry, spanish is not None)) - len(sources)),
                          reviewed_on=entry.reviewed_on.isoformat(), reviewed_by=entry.reviewed_by,
                          clinical_review=review, buttons=related)
         messages = [OutMessage(format_answer(entry, answer, sources, lang), data, related)]
@@ -248,9 +249,14 @@ class Assistant:
             messages.append(OutMessage(note.text, ReplyData(Route.ANSWER, "note", "es", region)))
         return messages
 
+    @staticmethod
+    def _question_of(entry: "Entry", lang: str) -> str:
+        """An entry's question in the conversation's language, for buttons."""
+        return entry.es.question if lang == "es" and entry.es is not None else entry.question
+
     def _fallback(self, decision: Decision, region: str, lang: str) -> OutMessage:
         reply = self.book.render("fallback", region, lang)
-        suggestions = [self.kb.entries[c.entry_id].question for c in decision.candidates
+        suggestions = [self._question_of(self.kb.entries[c.entry_id], lang) for c in decision.candidates
                        if self.kb is not None and c.score >= self.config.suggestion_floor and c.entry_id in self.kb.entries]
         if not suggestions:
             suggestions = list(self.smalltalk.intent("capabilities").suggest)
@@ -284,14 +290,19 @@ class Assistant:
             return last_resort(region, decision.lang)
 
 
+def _all_sources(entry: "Entry", spanish: bool) -> tuple:
+    """The sources behind the answer shown: the Spanish companion's own, if it has them."""
+    return entry.es.sources if spanish and entry.es is not None and entry.es.sources else entry.sources
+
+
 def format_answer(entry: "Entry", answer: str, sources: tuple[Source, ...], lang: str = "en") -> str:
     """The entry's answer verbatim, then its strongest sources and review date."""
     es = lang == "es" and answer != entry.answer
     lines = [answer, "", "Fuentes:" if es else "Sources:"]
     lines += [f"- {s.organisation}, \"{s.title}\": {s.url}" for s in sources]
-    extra = len(entry.sources) - len(sources)
+    extra = len(_all_sources(entry, es)) - len(sources)
     if extra > 0:
-        lines.append(f"(+{extra} more {'source' if extra == 1 else 'sources'})")
+        lines.append(f"(+{extra} más)" if es else f"(+{extra} more {'source' if extra == 1 else 'sources'})")
     if entry.clinical_review is None:
         review = "revisión clínica pendiente" if es else "clinical review pending"
     else:

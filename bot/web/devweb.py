@@ -28,10 +28,12 @@ def main() -> int:
     web_port = web.server_address[1]
     origins = [web.origin, f"http://localhost:{web_port}"]
     status = 0
-    with web:
+    with web, devstack.stop_on_signals():
         print("starting the assistant (action server and Rasa)...", flush=True)
         try:
             with devstack.running_stack(port=port, cors=origins) as stack:
+                print(f"[pids rasa {stack.rasa.proc.pid} actions {stack.actions.proc.pid}; "
+                      f"ports {stack.rasa.port} {stack.actions.port} {web_port}]", flush=True)
                 print(f"demo page: {web.url}", flush=True)
                 print(f"Rasa REST channel: {stack.rasa_url}/webhooks/rest/webhook (logs in {devstack.LOGS})", flush=True)
                 print("Ctrl-C stops everything", flush=True)
