@@ -196,6 +196,10 @@ def stop_on_signals() -> Iterator[None]:
     """
 
     def raise_stop(signum: int, _frame: object) -> None:
+        # Once: a second signal (make passes SIGTERM on to us as well) must not interrupt the
+        # cleanup the first one started.
+        for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            signal.signal(sig, signal.SIG_IGN)
         raise StopRequested(signal.Signals(signum).name)
 
     previous = {sig: signal.signal(sig, raise_stop) for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}

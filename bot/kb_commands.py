@@ -227,7 +227,8 @@ def do_calibrate(write: bool) -> int:
     kb = KnowledgeBase.load(embedder=embedder)
     guard = InputGuard.from_files(embedder=embedder)
     load = lambda p: [json.loads(l) for l in p.read_text(encoding="utf-8").splitlines() if l.strip()]  # noqa: E731
-    result = calibrate(kb, load(PARAPHRASES), load(OUT_OF_SCOPE), guard if guard.load_error is None else None)
+    in_scope = [row for path in sorted(CALIBRATE.glob("paraphrases*.jsonl")) for row in load(path)]
+    result = calibrate(kb, in_scope, load(OUT_OF_SCOPE), guard if guard.load_error is None else None)
     for key, value in result.items():
         print(f"{key:24s} {value}")
     if write:

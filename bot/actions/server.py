@@ -5,7 +5,7 @@
 Differences from ``python -m rasa_sdk``, each for a reason: it listens on 127.0.0.1 unless
 told otherwise (the action server has no authentication); it allows no CORS origin (only Rasa
 calls it, server to server); its error responses carry no request body (rasa-sdk's echo the
-whole tracker); and the embedding model and index load before the first request.
+whole tracker); and the knowledge base and the ONNX embedder load before the first request.
 """
 
 from __future__ import annotations
@@ -15,8 +15,6 @@ import asyncio
 import logging
 import os
 
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 log = logging.getLogger("bot.actions.server")

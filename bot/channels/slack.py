@@ -55,6 +55,7 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 from .slack_blocks import (
     TOO_LONG_TEXT,
     SeenCache,
+    SharedSeenCache,
     SlackMessage,
     bot_user_ids,
     build_message,
@@ -94,6 +95,19 @@ def known_regions() -> tuple[str, ...]:
     return tuple(REGIONS)
 
 
+def _seen_cache_from_env() -> Any:
+    """Shared de-duplication when the Redis lock store is configured (REDIS_HOST), else local."""
+    host = (os.environ.get("REDIS_HOST") or "").strip()
+    if not host:
+        return SeenCache()
+    import redis
+
+    client = redis.Redis(host=host, port=int(os.environ.get("REDIS_PORT") or 6379),
+                         password=os.environ.get("REDIS_PASSWORD") or None, db=int(os.environ.get("REDIS_DB") or 0),
+                         socket_timeout=2, socket_connect_timeout=2)
+    return SharedSeenCache(client)
+
+
 class _Collector(CollectingOutputChannel):
     """Collects Rasa's replies for one message without splitting texts on blank lines."""
 
@@ -128,9 +142,10 @@ class SafeSlackInput(InputChannel):
         if region not in known_regions():
             raise ConfigError(f"SLACK_REGION={region!r} is not one of {', '.join(known_regions())}")
         api_url = (os.environ.get("SLACK_API_URL") or "").strip() or None
-        return cls(token, secret, region=region, api_url=api_url)
+        return cls(token, secret, region=region, api_url=api_url, seen=_seen_cache_from_env())
 
-    def __init__(self, token: str, signing_secret: str, region: str = "US", api_url: Optional[str] = None) -> None:
+    def __init__(self, token: str, signing_secret: str, region: str = "US", api_url: Optional[str] = None,
+                 seen: Any = None) -> None:
         if not token or not signing_secret:
             raise ConfigError("the Slack channel needs a bot token and a signing secret")
         self.signing_secret = signing_secret
@@ -144,7 +159,7 @@ class SafeSlackInput(InputChannel):
             timeout=15,
             retry_handlers=[AsyncConnectionErrorRetryHandler(), AsyncRateLimitErrorRetryHandler(max_retry_count=2)],
         )
-        self.seen = SeenCache()
+        self.seen = seen or SeenCache()
         self._own_ids: Set[str] = set()
         self._auth_checked = False
         self._tasks: Set[asyncio.Task] = set()
@@ -167,9 +182,10 @@ class SafeSlackInput(InputChannel):
                 body,
             ):
                 return response.json({"error": "invalid or missing Slack signature"}, status=401)
-            if request.headers.get("X-Slack-Retry-Num") is not None:
-                # The first delivery is already acknowledged and being answered.
-                return response.text("", status=200, headers={"X-Slack-No-Retry": "1"})
+            # A retry (X-Slack-Retry-Num) is handled like any delivery: its event_id decides.
+            # If the first attempt reached a replica, the id is remembered (shared through
+            # Redis when configured) and the retry is dropped; if it never arrived (a restart),
+            # the retry is answered, once.
             if len(body) > MAX_BODY_BYTES:
                 return response.json({"error": "request too large"}, status=413)
             ctype = (request.headers.get("Content-Type") or "").split(";")[0].strip().lower()

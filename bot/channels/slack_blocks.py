@@ -18,6 +18,7 @@ from __future__ import annotations
 from bot.contract import reply_data_of
 
 import hashlib
+import logging
 import hmac
 import json
 import re
@@ -444,6 +445,35 @@ def clean_text(text: str, own_ids: Iterable[str] = (), strip_leading_mention: bo
     text = _SPECIAL.sub(lambda m: m.group(2) or "", text)
     text = text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
     return re.sub(r"[ \t]+", " ", text).strip()
+
+
+log = logging.getLogger(__name__)
+
+
+class SharedSeenCache:
+    """Event ids remembered in Redis, so every replica knows what any replica answered.
+
+    ``SET key 1 NX EX ttl`` is atomic: of two replicas that get the same event at once, one
+    wins. If Redis cannot be reached, the local memory decides (a rare double answer is
+    better than a dropped crisis message)."""
+
+    PREFIX = "kratom:slack:seen:"
+
+    def __init__(self, client: Any, ttl: float = 3600.0, fallback: "SeenCache | None" = None) -> None:
+        self.client, self.ttl = client, int(ttl)
+        self.fallback = fallback or SeenCache(ttl=ttl)
+
+    def seen(self, keys: Iterable[str | None], now: float | None = None) -> bool:
+        keys = [k for k in keys if k]
+        local = self.fallback.seen(keys, now)
+        try:
+            pipe = self.client.pipeline()
+            for key in keys:
+                pipe.set(self.PREFIX + key, "1", nx=True, ex=self.ttl)
+            return not all(pipe.execute())
+        except Exception:  # noqa: BLE001 - Redis down: the local memory decides
+            log.warning("Slack de-duplication: Redis unreachable, using this replica's memory")
+            return local
 
 
 class SeenCache:

@@ -121,3 +121,25 @@ def test_crisis_still_answered_when_the_action_server_is_down():
         assert "Traceback" not in text and "/work" not in text
         stack.actions = devstack.action_server(port).start().wait(180)
         assert route_of(client.send("is kratom legal?")) == "answer"
+
+
+def test_a_long_crisis_message_gets_crisis_help_wherever_the_sentence_sits(client):
+    week = "Day three off oxy. The sweats, the legs, no sleep, my partner is tired of me and so am I. " * 28
+    for text in (week + "I have the pills ready and I am going to end my life tonight.",
+                 "I have the pills ready and I am going to end my life tonight. " + week):
+        assert len(text) > 2500
+        replies = client.send(text, region="UK")
+        assert route_of(replies) == "crisis", replies
+        assert "116 123" in client.text(replies)
+
+
+def test_beyond_the_limit_the_error_still_names_the_crisis_line():
+    body = json.dumps({"sender": "long-1", "message": "a" * 20_001, "metadata": {"region": "AU"}}).encode()
+    with devstack.running_stack() as stack:
+        req = urllib.request.Request(f"{stack.rasa_url}/webhooks/rest/webhook", data=body,
+                                     headers={"Content-Type": "application/json"}, method="POST")
+        with pytest.raises(urllib.error.HTTPError) as err:
+            urllib.request.urlopen(req, timeout=30)
+    assert err.value.code == 413
+    message = json.loads(err.value.read().decode())["error"]
+    assert "20,000" in message and "13 11 14" in message

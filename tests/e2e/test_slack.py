@@ -267,9 +267,17 @@ def test_leading_slash_cannot_force_an_intent(slack):
 
 
 def test_overlong_message_gets_a_polite_reply(slack):
-    payload, channel = send_dm(slack, "is kratom legal? " * 150)
+    payload, channel = send_dm(slack, "is kratom legal? " * 1200)  # over 20,000 characters
     post_ = only_post(slack, channel, payload["event"]["ts"])
-    assert "2,000 characters" in post_["text"] and "988" in post_["text"]
+    assert "20,000 characters" in post_["text"] and "988" in post_["text"]
+
+
+def test_a_long_crisis_message_gets_crisis_help_wherever_the_sentence_sits(slack):
+    story = "Week one off oxy, the sweats and the restless legs are constant and I cannot sleep at all. " * 30
+    payload, channel = send_dm(slack, story + "I have the pills ready and I am going to end my life tonight.")
+    assert len(payload["event"]["text"]) > 2500
+    post_ = only_post(slack, channel, payload["event"]["ts"])
+    assert "988" in post_["text"] and "Sources" not in post_["text"]
 
 
 def test_slash_command_answers_with_one_ephemeral_message(slack):
@@ -336,3 +344,37 @@ def test_channel_is_configured_from_the_environment_only(credentials, env, error
         assert line.startswith("ERROR") and error in line, line
     else:
         assert line == "OK IE"
+
+
+def test_two_replicas_answer_a_retried_event_exactly_once():
+    """A Slack retry delivered to the other replica: the event id is shared through Redis."""
+    from tests.e2e.services import running_redis
+
+    fake = FakeSlack(token=TOKEN).start()
+    with running_redis() as redis:
+        actions = devstack.action_server(log_name="slack2-actions").start()
+        env = dict(SLACK_BOT_TOKEN=TOKEN, SLACK_SIGNING_SECRET=SECRET, SLACK_API_URL=fake.url + "/", SLACK_REGION="US",
+                   REDIS_HOST="127.0.0.1", REDIS_PORT=str(redis.port), REDIS_PASSWORD=redis.password, REDIS_DB="0")
+        replicas = [devstack.rasa_server(f"http://127.0.0.1:{actions.port}/webhook", credentials=CREDENTIALS,
+                                         log_name=f"slack2-rasa-{n}", **env).start() for n in ("a", "b")]
+        try:
+            actions.wait(180)
+            for r in replicas:
+                r.wait(180)
+            hooks = [f"http://127.0.0.1:{r.port}/webhooks/slack/webhook" for r in replicas]
+            channel = new_channel()
+            payload = event("I want to end my life tonight", channel)
+            assert post_json(hooks[0], payload).status == 200
+            retry = post_json(hooks[1], payload, headers={"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"})
+            assert retry.status == 200
+            posts = fake.wait_for("chat.postMessage", channel=channel, settle=3.0)
+            assert len(posts) == 1
+            # A retry whose first delivery never arrived (a replica was restarting) is answered.
+            lost = event("Is kratom an opioid?", new_channel())
+            assert post_json(hooks[1], lost, headers={"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_error"}).status == 200
+            assert len(fake.wait_for("chat.postMessage", channel=lost["event"]["channel"], settle=2.0)) == 1
+        finally:
+            for r in replicas:
+                r.stop()
+            actions.stop()
+            fake.stop()
