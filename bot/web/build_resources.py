@@ -1,4 +1,4 @@
-"""Generate ``static/kratom-resources.js`` from ``guardrails/resources.yml``.
+"""Generate ``static/kratom-resources.js`` from ``guardrails/resources.yml`` and ``guardrails/policy.yml``.
 
     python -m bot.web.build_resources          # (re)write the file
     python -m bot.web.build_resources --check  # exit 1 if the committed file is out of date
@@ -6,6 +6,13 @@
 The widget loads the generated file from the folder its own script came from, so "Get help
 now" shows the configured region's numbers without asking the server anything. The file is
 committed; tests/bot/test_web_resources.py fails if it drifts from resources.yml.
+
+The same file carries ``window.KRATOM_CRISIS``: the policy's crisis rules (their patterns with
+the {TERMS} already expanded), its signs of Spanish and its spelling fixes. When the assistant
+cannot be reached, the widget runs these in the browser so a message that the server would
+answer with crisis resources still gets the emergency numbers at once. Generated, not
+hand-written, so the offline check never drifts from the policy; tests/e2e/test_widget.py runs
+the policy's own fire/pass examples through it in Chromium.
 """
 
 from __future__ import annotations
@@ -16,6 +23,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from guardrails.engine import POLICY_FILE
+from guardrails.normalize import _SPELLING
+from guardrails.policy import load_policy
 from guardrails.responses import REGIONS, RESOURCES_FILE, Region, load_regions
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -27,6 +37,10 @@ HEADER = """\
 // Crisis and help resources per region, for the widget's "Get help now" (works offline from the
 // assistant). Re-check every number on the live official page before launch (see
 // guardrails/RESOURCES-NOTES.md).
+"""
+CRISIS_HEADER = """\
+// Crisis rules from guardrails/policy.yml, for the widget's in-browser check when the assistant
+// cannot be reached (patterns with {TERMS} expanded; matched against lower-cased, accent-free text).
 """
 
 
@@ -46,10 +60,35 @@ def build(resources: Path | None = None) -> dict[str, dict[str, Any]]:
     return {code: region_data(regions[code]) for code in REGIONS}
 
 
+def crisis_rules(policy_path: Path | None = None) -> dict[str, Any]:
+    """The policy's crisis rules as plain pattern strings, with what the browser needs to apply them."""
+    policy = load_policy(policy_path or POLICY_FILE)
+    rules = [
+        {
+            "id": rule.id,
+            "category": rule.category,
+            "when": [{"all": [p.pattern for p in c.all_of], "none": [p.pattern for p in c.none_of]} for c in rule.when],
+            "unless": [p.pattern for p in rule.unless],
+        }
+        for rule in policy.rules
+        if rule.route == "crisis"
+    ]
+    return {
+        "rules": rules,
+        "spanish": [p.pattern for p in policy.spanish],
+        "spelling": {k: v for k, v in sorted(_SPELLING.items()) if k != v},
+    }
+
+
 def render(resources: Path | None = None) -> str:
     # ASCII-only JSON is also a valid JS literal, whatever charset the host page declares.
+    # The crisis rules come first: readers of the resources take everything after its prefix.
+    crisis = json.dumps(crisis_rules(), indent=1, ensure_ascii=True)
     body = json.dumps(build(resources), indent=2, ensure_ascii=True)
-    return f"{HEADER}window.KRATOM_RESOURCES = {body};\n"
+    return f"{HEADER}{CRISIS_HEADER}window.KRATOM_CRISIS = {crisis};\n{HEADER_SPLIT}window.KRATOM_RESOURCES = {body};\n"
+
+
+HEADER_SPLIT = "// Help resources per region (guardrails/resources.yml).\n"
 
 
 def main(argv: list[str] | None = None) -> int:

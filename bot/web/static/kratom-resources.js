@@ -3,6 +3,568 @@
 // Crisis and help resources per region, for the widget's "Get help now" (works offline from the
 // assistant). Re-check every number on the live official page before launch (see
 // guardrails/RESOURCES-NOTES.md).
+// Crisis rules from guardrails/policy.yml, for the widget's in-browser check when the assistant
+// cannot be reached (patterns with {TERMS} expanded; matched against lower-cased, accent-free text).
+window.KRATOM_CRISIS = {
+ "rules": [
+  {
+   "id": "crisis.suicide_intent",
+   "category": "suicide",
+   "when": [
+    {
+     "all": [
+      "\\b(kill|killing|end|ending|take|taking|off|hurt|hurting|harm|harming|cut|cutting|hang|hanging|shoot|shooting|poison|poisoning|drown|drowning)(ing)? (my ?self|myself|my own life|my life)\\b"
+     ],
+     "none": []
+    },
+    {
+     "all": [
+      "\\bsuicid(e|al|ing)\\b"
+     ],
+     "none": []
+    },
+    {
+     "all": [
+      "\\bsuicide\\b"
+     ],
+     "none": []
+    },
+    {
+     "all": [
+      "\\b(want|wanna|going|gonna|plan|planning|ready|wish|trying|tried|try|decided|deserve|about|rather|like) (to )?(die|be dead|not (be )?(alive|exist|here|wake up)|disappear forever|sleep forever|end it|end it all|end everything|not wake up)\\b"
+     ],
+     "none": []
+    },
+    {
+     "all": [
+      "\\bi (just )?(want|wanna|wish i could|wish to) (die|be dead|disappear)\\b"
+     ],
+     "none": []
+    },
+    {
+     "all": [
+      "\\b(wish i (was|were) dead|wish i (was|were) never born|wish i wouldn't wake up|hope i (don't|never) wake up)\\b"
+     ],
+     "none": []
+    },
+    {
+     "all": [
+      "\\b(don't|do not|dont|no longer|not) (want|wanna|wish) to (live|be alive|exist|wake up|be here|go on|keep going)\\b"
+     ],
+     "none": []
+    },
+    {
+     "all": [
+      "\\b(better off dead|better off without me|no (reason|point) (to|in) (live|living|going on|being alive|keep going)|nothing to live for|life is not worth|life isn't worth|not worth living)\\b"
+     ],
+     "none": []
+    },
+    {
+     "all": [
+      "\\b(end|ending) (it all|everything|my suffering|the pain for good)\\b"
+     ],
+     "none": []
+    },
+    {
+     "all": [
+      "\\b(self[- ]?harm|hurt myself|cutting myself|cut myself|harm myself)\\b"
+     ],
+     "none": []
+    },
+    {
+     "all": [
+      "\\b(overdose|od) on purpose\\b|\\bon purpose\\b.{0,30}\\b(overdose|pills)\\b|\\b(take|took|swallow) (all|every one) of (my|the|these) (pills|meds)\\b"
+     ],
+     "none": []
+    },
+    {
+     "all": [
+      "\\b(kill|killing) me\\b.{0,20}\\b(please|now|already)\\b|\\bi'm going to kill myself\\b|\\bkill myself\\b"
+     ],
+     "none": []
+    },
+    {
+     "all": [
+      "\\b(can't|cannot|cant) (go on|keep going|do this anymore|take (it|this) anymore|live like this)\\b"
+     ],
+     "none": []
+    },
+    {
+     "all": [
+      "\\b(goodbye|saying goodbye) (world|everyone|forever)\\b|\\bthis is my last (message|night|day)\\b|\\bwriting (a|my) (suicide )?note\\b"
+     ],
+     "none": []
+    },
+    {
+     "all": [
+      "\\b(my|his|her|their) (friend|brother|sister|son|daughter|mom|dad|partner|wife|husband|boyfriend|girlfriend|roommate|cousin|kid|child)\\b.{0,40}\\b(wants|want|going|gonna|trying|tried|threatening|threatened|talking about) (to )?(die|kill (himself|herself|themselves)|end (his|her|their) life|suicide)\\b"
+     ],
+     "none": []
+    },
+    {
+     "all": [
+      "\\b(kill|killing|end|ending) (himself|herself|themselves|his life|her life|their life)\\b"
+     ],
+     "none": []
+    },
+    {
+     "all": [
+      "\\b(saving|saved|stockpiling|hoarding) (up )?(my |all my )?(pills|meds|medication|pain pills)\\b|\\btonight is the night\\b"
+     ],
+     "none": []
+    },
+    {
+     "all": [
+      "\\b(thinking|thought|think|thinkin) (about|of) (ending|end) (it|things|my life|everything|it all)\\b|\\bseriously (thinking|considering) (about )?(ending|it)\\b"
+     ],
+     "none": []
+    },
+    {
+     "all": [
+      "\\bbetter off (if i (was|were) (dead|gone)|without me|if i wasn't here|if i died)\\b|\\bif i (was|were) (dead|gone)\\b"
+     ],
+     "none": []
+    },
+    {
+     "all": [
+      "\\b(wrote|writing|written|write|left) (a |my |the )?(suicide |goodbye )?(note|notes|letters?)\\b.{0,30}\\b(goodbye|kids|family|mom|wife|husband|everyone|for)\\b|\\bgoodbye (letters?|notes?|messages?|texts?)\\b"
+     ],
+     "none": []
+    },
+    {
+     "all": [
+      "\\b(no|don't see the|dont see the|don't see any|what's the|whats the|see no) point (in|of|to) (being alive|living|life|going on|staying alive|anything anymore|any of it)\\b"
+     ],
+     "none": []
+    },
+    {
+     "all": [
+      "\\b(standing|sitting|up) on (the|a) (bridge|ledge|edge|roof|rooftop|train tracks|tracks)\\b"
+     ],
+     "none": []
+    },
+    {
+     "all": [
+      "\\b(drive|driving|jump|jumping|step|stepping|walk|walking) (off|in front of|into|onto) (the|a|an) (overpass|bridge|cliff|building|train|traffic|bus|truck|roof|river|tracks)\\b"
+     ],
+     "none": []
+    },
+    {
+     "all": [
+      "\\b(swallow|take|down|overdose on) (all|every one of|the rest of) (her|his|their|my) (pills|meds|medication|tablets)\\b"
+     ],
+     "none": []
+    },
+    {
+     "all": [
+      "\\b(take|swallow|down) (every|all the|all my|all of the|all of my|the rest of my|a whole bottle of) (pills?|meds|medication|tablets)\\b"
+     ],
+     "none": []
+    },
+    {
+     "all": [
+      "\\b(sleep|go to sleep|fall asleep) and (never|not) wake up\\b|\\bnever wake up again\\b"
+     ],
+     "none": []
+    },
+    {
+     "all": [
+      "\\b(painless|easy|easiest|quick|quickest|quiet|peaceful|best|surest) way to (die|overdose|od|kill myself|end it|go)\\b"
+     ],
+     "none": []
+    },
+    {
+     "all": [
+      "\\bi (have|got|bought|found) (a|the|my) (rope|noose|gun|razor|blade)\\b|\\b(rope|noose|gun) (is |are )?(ready|set up|loaded|tied)\\b|\\b(staring at|looking at|holding|loaded) (the|my|a|his|her) (gun|rope|noose|razor|blade|knife)\\b"
+     ],
+     "none": []
+    },
+    {
+     "all": [
+      "\\b(cutting|hurting|harming|burning|starving) (himself|herself|themselves|myself)\\b"
+     ],
+     "none": []
+    },
+    {
+     "all": [
+      "\\b(suicid\\w*|matarme|quitarme la vida|quiero morir\\w*|me quiero morir|no quiero (vivir|seguir|estar vivo|estar viva|despertar)|acabar con (mi vida|todo)|hacerme dano|lastimarme|cortarme|no vale la pena vivir|mejor muerto|mejor muerta|ya no puedo mas)\\b"
+     ],
+     "none": []
+    },
+    {
+     "all": [
+      "\\b(quiero|voy a) (cortarme|matarme|morirme|hacerme dano)\\b|\\bme (quiero|voy a) (cortar|matar|morir)\\b|\\bsi me muero\\b|\\bnadie me (va a )?extranar\\b|\\b(razon|motivo|sentido) (para|de) seguir (viviendo|vivo|vivienda|aqui)\\b|\\bno (tiene|le veo) sentido (vivir|la vida|seguir)\\b|\\bquiero desaparecer\\b"
+     ],
+     "none": []
+    }
+   ],
+   "unless": [
+    "\\b(suicide|suicidal) (rates?|risk|risks|statistics|stats|data|numbers|research|studies|thoughts? (are|is) (a |common|more common|linked))\\b(?!.{0,40}\\b(i|me|my)\\b)",
+    "\\b(higher|increased|lower) (risk of )?(suicide|suicidal)\\b(?!.{0,40}\\b(i|me|my)\\b)",
+    "\\b(suicide|suicidal) (squad|mission|doors?|king|run|sprints?)\\b",
+    "^(what|how) (is|are) (the )?(link|connection|relationship) between\\b",
+    "\\b(kill|killing|take|end) (the )?(time|process|task|job|python|program|thread|lights?|engine|weeds?|bacteria|germs|mood|vibe)\\b"
+   ]
+  },
+  {
+   "id": "crisis.overdose_now",
+   "category": "emergency",
+   "when": [
+    {
+     "all": [
+      "\\b(is|are|he's|she's|they're|hes|shes|theyre|i'm|im|am|currently|just|keep|might be|think (he|she|they|i) (is|are|am)|possibly|maybe) (overdosing|overdosed|having an overdose)\\b"
+     ],
+     "none": []
+    },
+    {
+     "all": [
+      "\\boverdos(ing|ed|e)\\b.{0,40}\\b(now|right now|help|please|hurry|asap|not breathing|won't wake|can't wake|unconscious|unresponsive|blue|what do i do|what should i do|call)\\b"
+     ],
+     "none": []
+    },
+    {
+     "all": [
+      "\\b(my|his|her|their|a|the) (friend|brother|sister|son|daughter|mom|mother|dad|father|partner|wife|husband|boyfriend|girlfriend|roommate|cousin|kid|child|baby|grandma|grandpa|uncle|aunt|neighbor|neighbour|coworker|buddy|guy|person|someone)\\b.{0,40}\\b(overdosed|overdosing|od|ods|is od|just od|took too (much|many))\\b"
+     ],
+     "none": []
+    },
+    {
+     "all": [
+      "\\b(someone|somebody|a person|a guy|a girl|a man|a woman|he|she|they) (is|are|just|has|have)? ?(overdosing|overdosed)\\b"
+     ],
+     "none": []
+    },
+    {
+     "all": [
+      "\\b(not|isn't|isnt|is not|stopped|can't|cant|cannot|barely|struggling|struggling to|trouble|hard time|having trouble|isn't really|won't start|hard to|difficult to|trouble to|can hardly|hardly) ?breath(ing|e)\\b"
+     ],
+     "none": []
+    },
+    {
+     "all": [
+      "\\b(can't|cant|cannot) feel (my|his|her|their) (arms|legs|face|body|hands|chest)\\b"
+     ],
+     "none": []
+    },
+    {
+     "all": [
+      "\\b(won't|wont|can't|cant|cannot|couldn't|not able to|unable to) (wake|rouse|get) (him|her|them|my \\w+|up)( up)?\\b|\\b(can't|cant|cannot|won't|wont) (be )?wake(n)? up\\b|\\bwill not wake\\b"
+     ],
+     "none": []
+    },
+    {
+     "all": [
+      "\\b(unconscious|unresponsive|passed out and|not responding|non[- ]?responsive|turning blue|turned blue|lips (are|look|turned|going) (blue|purple|grey|gray)|(blue|purple) lips|face is (blue|grey|gray)|gurgling|foaming at the mouth|choking on (his|her|their) vomit)\\b"
+     ],
+     "none": []
+    },
+    {
+     "all": [
+      "\\b(having|has|had|is having|just had|in the middle of) (a )?(seizure|seizures|fit|convulsions?|heart attack|stroke)\\b|\\b(seizing|convulsing)\\b"
+     ],
+     "none": []
+    },
+    {
+     "all": [
+      "\\b(i have|i've got|i got|i'm having|im having|having|he has|she has|they have|he's having|she's having|my) (bad |severe |sharp |crushing |really bad )?(chest pain|chest pains|chest (is|feels) (tight|heavy|crushed)|pain in my chest)\\b|\\bmy (heart|chest) (hurts|is (pounding|racing) and)\\b"
+     ],
+     "none": []
+    },
+    {
+     "all": [
+      "\\b(took|take|taken|swallowed|ate|drank|used|did|snorted|injected) (a |the |my |his |her |their )?(whole|entire|all (of )?(the|my)|all|lot of|bunch of|handful of|too many|too much|way too (much|many)|double|triple|a bottle of|bottle of)\\b.{0,30}\\b(pills|meds|kratom|bottle|tablets|capsules|fent|fentanyl|xanax|oxycodone|percocet|heroin|opioids|medication|drugs|stuff|7-?oh)?"
+     ],
+     "none": []
+    },
+    {
+     "all": [
+      "\\b(took|take|taken|swallowed|ate|used|did) (a |the )?(whole|entire) (bottle|pack|packet|box|sheet)\\b"
+     ],
+     "none": []
+    },
+    {
+     "all": [
+      "\\b(collapsed|collapse|fainted|blacked out|passed out|turning (blue|grey|gray|pale))\\b.{0,60}\\b(after|used|using|took|kratom|pills|fent|fentanyl|heroin|drugs|high|dope|help|breath|breathing|blue)\\b"
+     ],
+     "none": []
+    },
+    {
+     "all": [
+      "\\b(he|she|they|my \\w+) (collapsed|fainted|is collapsing)\\b"
+     ],
+     "none": []
+    },
+    {
+     "all": [
+      "\\b(can't|cant|cannot|barely|hard to|struggling to|trouble|having trouble) (get|getting|catch|catching) (air|a breath|my breath|enough air|his breath|her breath)\\b|\\bcan barely breathe\\b|\\bgasping\\b"
+     ],
+     "none": []
+    },
+    {
+     "all": [
+      "\\b(took|ate|drank|used|mixed|did|snorted|smoked|shot)\\b.{0,100}\\b(and now|now i'?m|now he'?s|now she'?s|now they'?re|and i'?m|and he'?s|and she'?s|now my|now i)\\b.{0,40}\\b(puking|vomiting|throwing up|can't see|cant see|can't breathe|sleepy|passing out|shaking|seizing|numb|confused|dizzy|heart|chest|breath|air|blue|grey|gray|limp|awake|unresponsive|not moving|nodding|hard to (keep awake|wake))\\b"
+     ],
+     "none": []
+    },
+    {
+     "all": [
+      "\\b(isn't|isnt|is not|not|wasn't|stopped|won't|wont) (responding|moving|waking)\\b"
+     ],
+     "none": []
+    },
+    {
+     "all": [
+      "\\b(he'?s|she'?s|they'?re|is|now|went|gone|turned|looks?|looking) (limp|grey|gray|blue|pale and \\w+|cold and \\w+|floppy|purple)\\b"
+     ],
+     "none": []
+    },
+    {
+     "all": [
+      "\\b(clutching|grabbing|holding) (his|her|their|my) (chest|heart)\\b"
+     ],
+     "none": []
+    },
+    {
+     "all": [
+      "\\b(pain|pressure|tightness|squeezing) in (my|his|her|their) chest\\b|\\b(left )?arm (is )?(going |gone )?numb\\b"
+     ],
+     "none": []
+    },
+    {
+     "all": [
+      "\\b(my|his|her|their) breathing (feels|is|sounds|seems|got|went|looks) (\\w+ )?(weird|slow|shallow|wrong|off|funny|strange|heavy|labou?red|like snoring|raspy|gurgly|really slow)\\b|\\bsnoring (sound|sounds|noise)\\b|\\bbreathing sounds like\\b"
+     ],
+     "none": []
+    },
+    {
+     "all": [
+      "\\b(can barely|can't|cant|cannot|struggling to|hard to) keep (my|his|her|their) eyes open\\b"
+     ],
+     "none": []
+    },
+    {
+     "all": [
+      "\\b(won't|wont|will not|doesn't|does not|isn't|isnt) (respond|move|wake up|answer|open (his|her|their) eyes)\\b.{0,40}\\b(floor|needle|pills|used|took|after|breath|blue|grey|gray|cold)\\b|\\b(floor|needle|pills|used|took|overdos\\w*)\\b.{0,60}\\b(won't|wont|will not|doesn't|isn't|isnt) (respond|move|wake|answer)\\w*\\b"
+     ],
+     "none": []
+    },
+    {
+     "all": [
+      "\\b(hard|impossible) to (keep|wake) (awake|him|her|them|up)\\b|\\bcan't (keep|stay) (him |her |them )?awake\\b"
+     ],
+     "none": []
+    },
+    {
+     "all": [
+      "\\b(crushing|severe|sharp|bad|tight|really bad) chest (pain|pains)\\b|^chest pain\\b|\\bchest (pain|pains) (and|after|from|right now|now|since)\\b"
+     ],
+     "none": []
+    },
+    {
+     "all": [
+      "\\b(call 911|calling 911|call an ambulance|need an ambulance|emergency right now|medical emergency)\\b"
+     ],
+     "none": []
+    },
+    {
+     "all": [
+      "\\b(heart|pulse) (is|has) (stopped|very slow|really slow|so slow)\\b|\\bno pulse\\b|\\bpinpoint pupils\\b.{0,40}\\b(won't|can't|not)\\b"
+     ],
+     "none": []
+    },
+    {
+     "all": [
+      "\\b(tiene|tuvo|esta teniendo|esta con|le dio) (una )?(sobredosis|convulsion\\w*|ataque)\\b|\\b(no respira|no puede respirar|no despierta|no reacciona|no responde|inconsciente|se desmayo|labios azules|labios morados|se esta muriendo|se puso azul|dolor (en el|de) pecho)\\b|\\b(sobredosis)\\b.{0,30}\\b(ayuda|ahora|ya|rapido)\\b|\\b(esta|estoy|estan) (teniendo una )?(sobredosis)\\b"
+     ],
+     "none": []
+    },
+    {
+     "all": [
+      "\\bconvulsionando\\b|\\brespira (raro|mal|muy lento|muy poco|con dificultad)\\b|\\bdolor (\\w+ ){0,3}(en el|del|de) pecho\\b|\\b(me|se|nos) (tome|tomo|tomaron|trague|trago) (todas|todo|un monton|muchas|muchos|demasiad\\w*|el frasco|la caja)\\b"
+     ],
+     "none": []
+    }
+   ],
+   "unless": [
+    "^(what|how|why|when|which|is|are|can|could|does|do)\\b.{0,60}\\b(signs?|symptoms?|look like|looks like|happen|happens|treat|treated|cause|causes|risk|risks|common|rare|mean|means|usually|typically|generally)\\b(?!.{0,40}\\b(now|right now|help me|please|he|she|my)\\b)",
+    "\\b(last (year|month|week)|years? ago|months? ago|weeks? ago|in the past|used to|died of an overdose)\\b(?!.{0,40}\\b(right now|again|still)\\b)",
+    "^(what|how) (should|do|can|would) (you|one|people|someone|a person|i) (do|help|respond|react)\\b.{0,15}\\b(if|when) (someone|a person|somebody|people|you see)\\b(?!.{0,40}\\b(right now|here|help me)\\b)",
+    "\\bhold (my|your) breath\\b|\\bbreathing (exercises?|techniques?)\\b",
+    "\\bbreathe? (underwater|under water|in space|on mars|on the moon|through (their|his|her) skin)\\b",
+    "^(opioid |kratom |an |the )?(overdose|od) (signs|symptoms)\\b(?!.{0,60}\\b(now|right now|help|he|she|they|my|is|are|isn't)\\b)",
+    "\\b(book|movie|film|show|story|game|character|novel|episode)\\b.{0,40}\\b(seizure|overdos\\w+|collapsed)\\b"
+   ]
+  },
+  {
+   "id": "crisis.lethal_amount",
+   "category": "lethal_amount",
+   "when": [
+    {
+     "all": [
+      "\\b(lethal|fatal|deadly|killing|toxic) (dose|amount|quantity|level)\\b"
+     ],
+     "none": []
+    },
+    {
+     "all": [
+      "\\bhow (much|many)\\b.{0,50}\\b(to|would|will|could|can|does it take to|it takes to|before you|before i|until) (just )?(die|kill (me|myself|someone|a person|you)|be fatal|be lethal|overdose|od|stop (my|your) (heart|breathing)|not wake up|never wake up|end it)\\b"
+     ],
+     "none": []
+    },
+    {
+     "all": [
+      "\\b(what amount|how much|how many|what dose|the most)\\b.{0,40}\\b(would|will|could|can|to|before (it|they|that))\\b.{0,10}\\b(kills?|be fatal|be lethal)\\b"
+     ],
+     "none": []
+    },
+    {
+     "all": [
+      "\\bbefore (it|they|that) (kills?|would kill) (you|me|someone)\\b"
+     ],
+     "none": []
+    },
+    {
+     "all": [
+      "\\b(enough|amount|dose) (of )?(\\w+ )?to (die|kill (me|myself|someone|a person|you)|overdose|stop breathing|not wake up)\\b"
+     ],
+     "none": []
+    },
+    {
+     "all": [
+      "\\b(cuanto|cuantos|cuantas)\\b.{0,40}\\b(para morir|para matarme|dosis letal|para una sobredosis)\\b|\\bdosis (letal|mortal)\\b"
+     ],
+     "none": []
+    }
+   ],
+   "unless": [
+    "\\b(how many|what number of) (people|americans|deaths|cases|users|persons)\\b",
+    "\\b(naloxone|narcan)\\b"
+   ]
+  }
+ ],
+ "spanish": [
+  "\\b(que|qu\u00e9|quiero|puedo|debo|cuanto|cuantos|cuantas|como|donde|porque|para|estoy|tengo|necesito|ayuda|hermano|hermana|amigo|amiga|mama|papa|hijo|hija|esposo|esposa|novio|novia|esta|esto|eso|mucho|tomar|mezclar|dejar|comprar|morir|vivir|matarme|suicidar\\w*|sobredosis|respira|abstinencia|gracias|hola|adios|buenas|el|la|los|las|del|mi|tu|su|con|sin|una|unos|por|pero|muy|ya|no se|yo)\\b"
+ ],
+ "spelling": {
+  "2gether": "together",
+  "adderal": "adderall",
+  "benzo": "benzodiazepine",
+  "benzos": "benzodiazepines",
+  "bupe": "buprenorphine",
+  "cant": "can't",
+  "cn": "can",
+  "cratom": "kratom",
+  "dont": "don't",
+  "dosage": "dose",
+  "dosages": "doses",
+  "doseage": "dose",
+  "dosing": "dose",
+  "fent": "fentanyl",
+  "fentanil": "fentanyl",
+  "fentynal": "fentanyl",
+  "fetty": "fentanyl",
+  "gabapentine": "gabapentin",
+  "gms": "grams",
+  "gonna": "going to",
+  "gramz": "grams",
+  "grm": "grams",
+  "grms": "grams",
+  "gs": "grams",
+  "hw": "how",
+  "im": "i'm",
+  "kartom": "kratom",
+  "kiil": "kill",
+  "kil": "kill",
+  "kll": "kill",
+  "kms": "kill myself",
+  "krat0m": "kratom",
+  "kratim": "kratom",
+  "kratm": "kratom",
+  "kratomm": "kratom",
+  "kratomm's": "kratom",
+  "kratoms": "kratom",
+  "kraton": "kratom",
+  "kratum": "kratom",
+  "kratum's": "kratom",
+  "krotom": "kratom",
+  "lexapo": "lexapro",
+  "mang": "maeng",
+  "mch": "much",
+  "metadone": "methadone",
+  "methadon": "methadone",
+  "methodone": "methadone",
+  "mg's": "mg",
+  "mixin": "mixing",
+  "mny": "many",
+  "muc": "much",
+  "mysef": "myself",
+  "myslef": "myself",
+  "n": "and",
+  "naloxon": "naloxone",
+  "narcon": "narcan",
+  "od": "overdose",
+  "od'ing": "overdosing",
+  "od's": "overdoses",
+  "oding": "overdosing",
+  "overdoes": "overdose",
+  "overdossing": "overdosing",
+  "oxies": "oxycodone",
+  "oxy": "oxycodone",
+  "oxys": "oxycodone",
+  "perc": "percocet",
+  "percocets": "percocet",
+  "percs": "percocet",
+  "perscription": "prescription",
+  "pls": "please",
+  "plz": "please",
+  "r": "are",
+  "replacment": "replacement",
+  "shld": "should",
+  "shud": "should",
+  "sicide": "suicide",
+  "subaxone": "suboxone",
+  "suboxen": "suboxone",
+  "suboxne": "suboxone",
+  "subs": "suboxone",
+  "sucide": "suicide",
+  "suicde": "suicide",
+  "suicid": "suicide",
+  "suicie": "suicide",
+  "suiside": "suicide",
+  "tho": "though",
+  "thx": "thanks",
+  "ty": "thank you",
+  "u": "you",
+  "unalive": "kill myself",
+  "unalived": "killed myself",
+  "unaliving": "killing myself",
+  "ur": "your",
+  "vendr": "vendor",
+  "vendrs": "vendors",
+  "w": "with",
+  "w/d": "withdrawal",
+  "w/ds": "withdrawals",
+  "wanna": "want to",
+  "wat": "what",
+  "wd": "withdrawal",
+  "wds": "withdrawals",
+  "wher": "where",
+  "whr": "where",
+  "widthdrawal": "withdrawal",
+  "withdrawel": "withdrawal",
+  "withdrawl": "withdrawal",
+  "withdrawls": "withdrawals",
+  "withdrawls.": "withdrawals",
+  "withdraws": "withdrawals",
+  "wont": "won't",
+  "wut": "what",
+  "xannax": "xanax",
+  "xannies": "xanax",
+  "xanny": "xanax",
+  "xans": "xanax"
+ }
+};
+// Help resources per region (guardrails/resources.yml).
 window.KRATOM_RESOURCES = {
   "US": {
     "name": "United States",
