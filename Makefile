@@ -78,3 +78,46 @@ bench: setup
 
 clean:
 	rm -rf build .pytest_cache
+
+# ---- Container images with podman (no Docker engine needed; root, podman, runc, debootstrap).
+# `make images` builds both images of docker/compose.yml. Where no registry of images is
+# reachable (the build machines reach only PyPI and Debian), BASE is a base bootstrapped from
+# Debian's packages (scripts/base_image.sh); elsewhere the Dockerfiles' python:3.x-slim.
+# `make test-images` (opt-in, not part of `make test`) runs the stack from them and checks it
+# through nginx (tests/images/). The build host's CA bundle is lent to pip during the build
+# only (a TLS-inspecting proxy), never stored in an image.
+PODMAN_CONF := $(CURDIR)/docker/podman-containers.conf
+PODMAN      ?= podman --storage-driver=vfs
+IMAGE_TAG   ?= latest
+BUILD_CA    ?= /etc/ssl/certs/ca-certificates.crt
+
+.PHONY: images base-images test-images
+
+base-images:
+	@CONTAINERS_CONF=$(PODMAN_CONF) PODMAN="$(PODMAN)" scripts/base_image.sh all
+
+images:
+	@test -f $(MODEL) -a -f $(INDEX) -a -f $(ONNX) || { echo "build/ is incomplete: run make setup first"; exit 1; }
+	@set -e; export CONTAINERS_CONF=$(PODMAN_CONF); \
+	if [ "$$(curl -s -o /dev/null -m 5 -w '%{http_code}' https://registry-1.docker.io/v2/)" = 401 ]; then \
+	    rasa_base=python:3.10-slim; actions_base=python:3.11-slim; \
+	else \
+	    echo "no registry of images reachable: bootstrapping the bases from Debian"; \
+	    PODMAN="$(PODMAN)" scripts/base_image.sh all; \
+	    rasa_base=localhost/kratom-base/rasa:bookworm; actions_base=localhost/kratom-base/actions:bookworm; \
+	fi; \
+	mounts=(); if [ -r "$(BUILD_CA)" ]; then \
+	    mkdir -p build/podman; printf '[global]\ncert = /run/build-ca.crt\n' > build/podman/pip.conf; \
+	    mounts=(-v "$(BUILD_CA):/run/build-ca.crt:ro" -v "$(CURDIR)/build/podman/pip.conf:/etc/pip.conf:ro"); \
+	fi; \
+	for image in rasa actions; do \
+	    base=$$rasa_base; [ $$image = actions ] && base=$$actions_base; \
+	    echo "building kratom-assistant/$$image:$(IMAGE_TAG) on $$base"; \
+	    $(PODMAN) build --format docker --network host "$${mounts[@]}" --build-arg BASE=$$base \
+	        -f docker/Dockerfile.$$image -t kratom-assistant/$$image:$(IMAGE_TAG) . ; \
+	done; \
+	$(PODMAN) images --filter reference='kratom-*' --format '{{.Repository}}:{{.Tag}} {{.Size}}'
+
+test-images: images
+	@CONTAINERS_CONF=$(PODMAN_CONF) PODMAN="$(PODMAN)" IMAGE_TAG=$(IMAGE_TAG) \
+	    $(PY) -m pytest tests/images -p no:cacheprovider $(PYTEST_ARGS)
