@@ -64,8 +64,8 @@ web: setup
 test: setup
 	@$(PY) -m pytest $(PYTEST_ARGS)
 
-test-fast: setup
-	@$(PY) -m pytest -m "not e2e and not browser" $(PYTEST_ARGS)
+test-fast: envs
+	@$(PY) -m pytest -m "not e2e and not browser and not model" $(PYTEST_ARGS)
 
 audit: envs
 	@scripts/audit.sh

@@ -84,19 +84,18 @@ def script(rng: random.Random, length: int) -> list[tuple[str, str]]:
 def expected_routes(guard, turns: list[tuple[str, str]]) -> list[set[str]]:
     """The routes one server holding the whole conversation would give each turn.
 
-    Crisis and redirect come from the input guard with the user's earlier turns as context,
-    exactly as the action server judges them: a follow-up such as "how much?" is redirected
+    Crisis, redirect and small talk come from the pipeline with the user's earlier turns as
+    context, exactly as the replicas and the action server decide them: a follow-up such as "how much?" is redirected
     only if the replica answering it sees the earlier turns, which live in PostgreSQL. So a
     replica that lost the conversation's history shows up here as a wrong route.
     """
+    from bot.contract import Turn
+
     out = []
     for i, (kind, text) in enumerate(turns):
-        context = [t for _, t in turns[:i]]
-        verdict = guard.check(text, context)
-        if verdict.route in ("crisis", "redirect"):
-            out.append({verdict.route})
-        else:
-            out.append({"smalltalk"} if kind == "smalltalk" else {"answer", "fallback"})
+        context = tuple(t for _, t in turns[:i])[-3:]
+        route = guard.decide(Turn(text, "US", context=context)).route.value
+        out.append({route} if route in ("crisis", "redirect", "smalltalk") else {"answer", "fallback"})
     return out
 
 
@@ -233,10 +232,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.users < 1 or args.messages < 2 or not levels or min(levels) < 1 or max(levels) > 200:
         parser.error("need users >= 1, messages >= 2 and levels between 1 and 200")
 
-    from embedding import MiniLMEmbedder
-    from guardrails import InputGuard
+    from bot.pipeline import Assistant
 
-    guard = InputGuard.from_files(embedder=MiniLMEmbedder())
+    guard = Assistant.load()  # the pipeline every replica runs: expected routes come from it
     results = []
     print("starting redis, postgres, the action server and two Rasa replicas...", flush=True)
     with running_redis() as redis, running_postgres() as pg:

@@ -108,6 +108,18 @@ def cmd_guard(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_ops(args: argparse.Namespace) -> int:
+    from . import ops
+
+    if args.command == "purge":
+        conversations, events = ops.purge(args.db, args.days)
+        print(f"purge: deleted {conversations} conversation(s), {events} event(s) older than {args.days:g} days")
+        return 0
+    data = ops.report(args.db)
+    print(json.dumps(data, indent=2, ensure_ascii=False) if args.json else ops.format_report(data))
+    return 0
+
+
 def cmd_kb(args: argparse.Namespace) -> int:
     from . import kb_commands
 
@@ -136,11 +148,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     g = sub.add_parser("guard", help="guardrail tools")
     gsub = g.add_subparsers(dest="guard_command", required=True)
-    gsub.add_parser("train", help="refit guardrails/model/judge.json on data/train, thresholds from data/calibrate")
+    gsub.add_parser("train", help="refit guardrails/model/judge.npz on data/train, thresholds from data/calibrate")
     g.set_defaults(func=cmd_guard)
 
-    sub.add_parser("purge", help="delete conversations older than N days (--db URL, --days 30)")
-    sub.add_parser("report", help="aggregate statistics from the tracker store (--db URL, --json)")
+    pu = sub.add_parser("purge", help="delete conversations older than N days")
+    pu.add_argument("--db", help="SQLAlchemy URL of the tracker store (or TRACKER_DB_URL)")
+    pu.add_argument("--days", type=float, default=float(os.environ.get("RETENTION_DAYS", 30)))
+    pu.set_defaults(func=cmd_ops)
+    re_ = sub.add_parser("report", help="aggregate statistics from the tracker store")
+    re_.add_argument("--db", help="SQLAlchemy URL of the tracker store (or TRACKER_DB_URL)")
+    re_.add_argument("--json", action="store_true")
+    re_.set_defaults(func=cmd_ops)
 
     p = sub.add_parser("kb", help="knowledge-base tools")
     ksub = p.add_subparsers(dest="kb_command", required=True)
@@ -169,10 +187,6 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    if argv and argv[0] in ("purge", "report"):
-        from .ops import main as ops_main
-
-        return ops_main(argv[1:], command=argv[0])
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command in ("route", "ask", "eval"):

@@ -123,22 +123,3 @@ def format_report(data: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def main(argv: list[str] | None = None, command: str | None = None) -> int:
-    parser = argparse.ArgumentParser(prog=f"kratom-assistant {command or ''}".strip())
-    parser.add_argument("--db", help="SQLAlchemy URL of the tracker store (or TRACKER_DB_URL)")
-    if command == "purge":
-        parser.add_argument("--days", type=float, default=float(os.environ.get("RETENTION_DAYS", 30)))
-    else:
-        parser.add_argument("--json", action="store_true")
-    args = parser.parse_args(argv)
-    if command == "purge":
-        conversations, events = purge(args.db, args.days)
-        print(f"purge: deleted {conversations} conversation(s), {events} event(s) older than {args.days:g} days")
-        return 0
-    data = report(args.db)
-    print(json.dumps(data, indent=2, ensure_ascii=False) if args.json else format_report(data))
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -159,13 +159,16 @@ class Assistant:
         question = resolve_followup(turn.text, turn.suggestions)
         message = self.guard.read(question)
         verdict = self.guard.check(message, turn.context)
-        if verdict.route != "pass":
-            return Decision.guarded(verdict)
         try:
             match = self.smalltalk.match(question, verdict.lang)
         except Exception:  # noqa: BLE001 - small talk failing must not block an answer
             log.exception("small-talk matcher failed")
             match = None
+        # A complete greeting or thank-you is never the second half of a split request: a
+        # redirect that came only from the context yields to it (as on the Rasa path, where
+        # small talk is decided before any context is seen).
+        if verdict.route != "pass" and not (verdict.via_context and match is not None):
+            return Decision.guarded(verdict)
         if match is not None:
             return Decision.small_talk(verdict, match.intent)
         if self._judged_smalltalk(verdict):
@@ -180,9 +183,17 @@ class Assistant:
             return Decision.answer(verdict, candidates[0], candidates, question)
         return Decision.fallback(verdict, candidates, question)
 
+    def is_plain_small_talk(self, text: str) -> bool:
+        """A complete greeting, thank-you or goodbye by the small-talk patterns: never the
+        second half of a split request, so it needs no context."""
+        try:
+            return self.smalltalk.match(text, self.guard.read(text).lang) is not None
+        except Exception:  # noqa: BLE001
+            return False
+
     def revisit(self, decided: Decision, turn: Turn) -> Decision:
         """Re-decide a context-free decision when the turn depends on the conversation."""
-        if decided.route.guarded or decided.route is Route.SMALLTALK:
+        if decided.route.guarded or (decided.route is Route.SMALLTALK and self.is_plain_small_talk(turn.text)):
             return decided
         if resolve_followup(turn.text, turn.suggestions) != turn.text:
             return self.decide(turn)

@@ -8,7 +8,8 @@ NLU) and sets:
   entities ``reply_text`` and ``reply_data`` (``ReplyData.encode()``); rules answer them with
   domain responses that interpolate those slots, so these replies need no action server;
 - intent ``ask`` with entity ``decision`` (``Decision.encode()``): the action server renders
-  the chosen entry (or the fallback) and only revisits the decision for a follow-up in context;
+  the chosen entry, the fallback, or small talk that only the judge recognised ("is that
+  ok?"), and revisits the decision for a follow-up in context;
 - entity ``reminder_text``: the short crisis-resources line added to replies after a crisis.
 
 The region comes from the message metadata (set by the channel) or ``KRATOM_REGION``, read
@@ -88,7 +89,7 @@ class GuardrailClassifier(GraphComponent, IntentClassifier):
             if self._assistant is None:
                 raise RuntimeError("assistant not loaded")
             decision = self._assistant.decide(turn)
-            if decision.route.guarded or decision.route is Route.SMALLTALK:
+            if decision.route.guarded or (decision.route is Route.SMALLTALK and self._assistant.is_plain_small_talk(turn.text)):
                 out = self._assistant.render_checked(decision, turn)[0]
                 # A dose-like small-talk reply or button replaced by the output check is a redirect.
                 intent = "crisis" if decision.route is Route.CRISIS else (

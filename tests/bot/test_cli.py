@@ -5,8 +5,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import dev_set
 
+pytestmark = pytest.mark.model  # the commands load the real embedding model
 REPO = Path(__file__).resolve().parents[2]
 CLI = [sys.executable, "-m", "bot.cli"]
 

@@ -142,3 +142,20 @@ def test_a_decision_taken_in_rasa_is_revisited_for_a_split_request(fake_assistan
     decided = fake_assistant.decide(Turn("how much?", "US"))
     turn = Turn("how much?", "US", context=("I'm coming off oxy and I have kratom",))
     assert fake_assistant.reply(turn, decided).route is Route.REDIRECT
+
+
+@pytest.mark.parametrize("text", ["hi there", "appreciate it", "thanks, bye"])
+def test_small_talk_after_a_redirect_is_small_talk_not_a_split_request(fake_assistant, text):
+    reply = fake_assistant.reply(Turn(text, "US", context=("how much kratom should a beginner take",)))
+    assert reply.route is Route.SMALLTALK, reply.decision
+
+
+def test_small_talk_only_the_judge_saw_is_revisited_in_context(fake_assistant):
+    from bot.contract import Decision
+    from guardrails.verdict import InputVerdict
+
+    judged = Decision.small_talk(InputVerdict("pass", None, None, None, "en", judge={"smalltalk": 0.97}), "greet")
+    turn = Turn("is that ok?", "US", context=("I take 8 grams of kratom every morning for my withdrawal",))
+    assert fake_assistant.reply(turn, judged).route is Route.REDIRECT
+    plain = Decision.small_talk(InputVerdict("pass", None, None, None, "en"), "greet")
+    assert fake_assistant.reply(Turn("hi there", "US", context=turn.context), plain).route is Route.SMALLTALK

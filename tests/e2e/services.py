@@ -187,6 +187,19 @@ class PostgresServer:
         )
         return self
 
+    def backup(self, path: Path) -> Path:
+        """DEPLOY.md's backup: ``pg_dump -Fc`` of the tracker database."""
+        self._run(str(self.bin_dir / "pg_dump"), "-h", str(self.socket_dir), "-p", str(self.port), "-U", "postgres",
+                  "-Fc", "-f", str(path), self.db)
+        return path
+
+    def restore_into_empty(self, path: Path) -> None:
+        """DEPLOY.md's restore: an empty database of the same name, then ``pg_restore``."""
+        self.psql(f"DROP DATABASE {self.db} WITH (FORCE)", db="postgres")
+        self.psql(f"CREATE DATABASE {self.db} OWNER {self.user}", db="postgres")
+        self._run(str(self.bin_dir / "pg_restore"), "-h", str(self.socket_dir), "-p", str(self.port), "-U", "postgres",
+                  "-d", self.db, "--clean", "--if-exists", "--no-owner", "--role", self.user, str(path))
+
     def start(self, timeout: float = 60) -> "PostgresServer":
         options = (
             f"-c listen_addresses={self.host} -p {self.port} -k {self.socket_dir} "

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import json
+import os
 import subprocess
 import time
 import urllib.error
@@ -109,11 +110,38 @@ def test_alternating_replicas_keep_one_history(scale, postgres_server):  # noqa:
 
 def test_follow_up_on_the_other_replica_uses_the_shared_context(scale):
     sender = f"scale-b-{uuid.uuid4().hex[:8]}"
-    scale.send(0, "I'm coming off oxy and I have kratom", sender)
-    replies = scale.send(1, "how much?", sender)
+    scale.send(0, "I take 8 grams of kratom every morning for my withdrawal", sender)
+    replies = scale.send(1, "is that ok?", sender)
     assert route_of(replies) == "redirect", replies
     # Without the earlier turn, the same follow-up is not a redirect: the context did it.
-    assert route_of(scale.send(1, "how much?", f"{sender}-alone")) != "redirect"
+    assert route_of(scale.send(1, "is that ok?", f"{sender}-alone")) != "redirect"
+
+
+def test_backup_and_restore_keep_the_conversation(scale, postgres_server, tmp_path):  # noqa: F811
+    """docs/DEPLOY.md's backup and restore, exercised: dump, drop, restore, and the same
+    conversation continues with its history (a follow-up still sees the earlier turn)."""
+    sender = f"scale-backup-{uuid.uuid4().hex[:8]}"
+    scale.send(0, "I take 8 grams of kratom every morning for my withdrawal", sender)
+    scale.send(1, "what is kratom", sender)
+    sid = stored_sender_id(sender)
+    before = postgres_server.user_turns([sid])[sid]
+    dump = tmp_path / "rasa.dump"
+    dump.touch()
+    os.chmod(tmp_path, 0o777)
+    os.chmod(dump, 0o666)
+    postgres_server.backup(dump)
+    postgres_server.restore_into_empty(dump)
+    assert postgres_server.user_turns([sid])[sid] == before
+    deadline = time.monotonic() + 60
+    replies = []
+    while time.monotonic() < deadline:  # the replicas' pools reconnect after the drop
+        replies = scale.send(0, "is that ok?", sender)
+        if UNAVAILABLE not in text_of(replies):
+            break
+        time.sleep(1)
+    assert route_of(replies) == "redirect", replies  # the restored first turn is the context
+    after = postgres_server.user_turns([sid])[sid]
+    assert after[: len(before)] == before and after[-1] == "is that ok?"
 
 
 def test_health_reports_the_sql_store_and_no_fallback(scale):

@@ -185,6 +185,19 @@ def assert_safe_links(widget: Widget):
             assert HELP_LINE_RE.match(href), link
 
 
+def assert_big_targets(locator, within=None):
+    """Every match is at least 44x44 CSS px (scrolled into view), and inside `within` if given."""
+    assert locator.count() > 0
+    for i in range(locator.count()):
+        item = locator.nth(i)
+        item.scroll_into_view_if_needed()
+        box = item.bounding_box()
+        assert box and box["width"] >= 44 and box["height"] >= 44, (item.get_attribute("href"), box)
+        if within is not None:
+            outer = within.bounding_box()
+            assert outer["y"] - 1 <= box["y"] and box["y"] + box["height"] <= outer["y"] + outer["height"] + 1, (box, outer)
+
+
 def csp_header(headers: dict) -> str:
     return {k.lower(): v for k, v in headers.items()}["content-security-policy"]
 
@@ -302,6 +315,14 @@ def test_crisis_reply_is_distinct_and_has_tel_links(widget, web):
     assert crisis_border == "rgb(185, 28, 28)"
     assert reply.evaluate("e => getComputedStyle(e).backgroundColor") != normal_bg
     assert_safe_links(widget)
+    # Each help line once, as buttons in the message; never also as a plain-text list.
+    labels = reply.locator(".kw-res-label").all_text_contents()
+    assert labels and len(labels) == len(set(labels)), labels
+    lines = [t.strip() for t in reply.locator(".kw-line, .kw-li").all_text_contents()]
+    for label in labels:
+        assert not [t for t in lines if label in t], (label, lines)
+    assert_big_targets(reply.locator('a[href^="tel:"], a[href^="sms:"]'))
+    expect(reply.get_by_role("link", name=re.compile(r"^Call 988 \(988 Suicide"))).to_be_visible()
     widget.shot("crisis")
 
 
@@ -474,6 +495,9 @@ def test_reload_keeps_the_conversation_and_clear_forgets_it(widget, web):
     assert senders[1] == senders[0]  # the same Rasa conversation
 
     widget.loc(".kw-clear").click()
+    expect(widget.loc(".kw-confirm")).to_contain_text("Clear this conversation from this device?")
+    expect(widget.user_messages).to_have_count(2)  # nothing cleared yet
+    widget.page.get_by_role("button", name="Yes, clear").click()
     expect(widget.user_messages).to_have_count(0)
     expect(widget.replies).to_have_count(0)
     expect(widget.loc(".kw-root > [role=status]")).to_have_text("Conversation cleared.")
@@ -544,7 +568,9 @@ def test_accessible_structure(widget, web):
     widget.open()
     expect(widget.launcher).to_have_attribute("aria-expanded", "true")
     expect(widget.log).to_have_attribute("role", "log")
-    expect(widget.log).to_have_attribute("aria-live", "polite")
+    # New replies are announced through the status region (answer text only), not the whole log.
+    expect(widget.log).to_have_attribute("aria-live", "off")
+    expect(widget.loc(".kw-root > [role=status]")).to_have_count(1)
     expect(widget.page.get_by_label("Your question")).to_be_visible()
     expect(widget.page.get_by_role("dialog", name="Kratom & withdrawal info")).to_be_visible()
     expect(widget.page.get_by_role("button", name="Close chat")).to_be_visible()
@@ -585,6 +611,7 @@ def test_text_contrast_meets_wcag_aa(widget, web):
     widget.open()
     widget.ask("Can kratom hurt my liver?")
     widget.ask("how many grams of kratom should I take")
+    results += widget.page.evaluate(CONTRAST_JS)  # the redirect's suggested questions (removed once more is said)
     widget.ask("I want to end my life")
     widget.loc(".kw-header-help").click()
     widget.page.route(f"{web.rasa_url}/webhooks/rest/webhook", lambda route: route.abort())
@@ -628,3 +655,470 @@ def test_fits_a_320px_wide_screen(chromium, web):
         widget.shot("320px", full_page=False)
     finally:
         ctx.close()
+
+
+# ------------------------------------------------------------------------ phones, help sheet
+VIEWPORTS = {"portrait": (375, 740), "landscape": (740, 375), "desktop": (1280, 800)}
+HELP_SHOT = REPO / "docs" / "widget-help.png"
+UNDELIVERED = re.compile(r"Not delivered")
+
+
+@contextlib.contextmanager
+def sized(chromium, name, **kwargs):
+    width, height = VIEWPORTS[name]
+    ctx = chromium.new_context(viewport={"width": width, "height": height}, **kwargs)
+    try:
+        yield Widget(ctx.new_page())
+    finally:
+        ctx.close()
+
+
+def seed_transcript(widget, entries, age_ms=0):
+    """Put a stored conversation in localStorage (as the widget writes it), `age_ms` old."""
+    widget.page.evaluate(
+        """([entries, age]) => {
+            localStorage.setItem('kratom-widget.transcript', JSON.stringify(entries));
+            localStorage.setItem('kratom-widget.saved', String(Date.now() - age));
+            localStorage.setItem('kratom-widget.sender', 'web-' + '0123456789abcdef'.repeat(2));
+        }""",
+        [entries, age_ms],
+    )
+
+
+LONG_TRANSCRIPT = [
+    entry
+    for i in range(8)
+    for entry in (
+        {"role": "user", "text": f"Question {i} about withdrawal", "data": None, "buttons": []},
+        {"role": "bot", "text": ("A long answer line that wraps over several lines on a phone. " * 6).strip(),
+         "data": {"route": "answer", "kind": "answer", "answer": "", "sources": [], "resources": []}, "buttons": []},
+    )
+]
+
+
+def region_hrefs(widget, code="US") -> list[str]:
+    """Every tel:/sms: number the region lists in kratom-resources.js."""
+    region = widget.page.evaluate(f"() => window.KRATOM_RESOURCES.{code}")
+    resources = [region["emergency"], *region["crisis_lines"], *filter(None, [region["poison"]]), *region["treatment"]]
+    hrefs = []
+    for r in resources:
+        for key, scheme in (("phone", "tel"), ("sms", "sms")):
+            if r.get(key):
+                digits = re.sub(r"[\s\-().]", "", r[key])
+                href = f"{scheme}:{digits}"
+                if href not in hrefs:
+                    hrefs.append(href)
+    return hrefs
+
+
+@pytest.mark.parametrize("viewport", list(VIEWPORTS))
+def test_help_sheet_is_never_smaller_than_its_content(chromium, offline, viewport):
+    """With a long conversation behind it, the sheet takes the panel; every number is a big tel:/sms: button."""
+    with sized(chromium, viewport) as widget:
+        widget.goto(offline.demo)
+        seed_transcript(widget, LONG_TRANSCRIPT)
+        widget.page.reload()
+        widget.open()
+        expect(widget.user_messages).to_have_count(8)
+        widget.page.get_by_role("button", name="Get help now").click()
+        help_box = widget.loc(".kw-help")
+        expect(help_box).to_be_visible()
+        expect(help_box.locator("h3")).to_be_focused()  # focus moved into the sheet
+        sheet, main = help_box.bounding_box(), widget.loc(".kw-main").bounding_box()
+        assert sheet["height"] >= main["height"] - 1, (sheet, main)  # not squeezed by the transcript
+        content = help_box.evaluate("e => ({scroll: e.scrollHeight, client: e.clientHeight})")
+        if viewport != "landscape":  # there is room: everything shows at once, nothing scrolls
+            assert content["scroll"] <= content["client"] + 1, content
+        hrefs = region_hrefs(widget)
+        assert {"tel:911", "tel:988", "sms:988", "sms:838255", "tel:18002221222", "tel:18006624357"} <= set(hrefs)
+        for href in hrefs:
+            assert_big_targets(help_box.locator(f'a[href="{href}"]'), within=help_box)
+        expect(help_box.get_by_role("link", name=re.compile(r"^Call 911"))).to_be_visible()
+        assert_safe_links(widget)
+        help_box.evaluate("e => e.scrollTop = 0")
+        if viewport == "portrait":
+            HELP_SHOT.parent.mkdir(exist_ok=True)
+            widget.page.screenshot(path=str(HELP_SHOT))
+        widget.shot(f"help-{viewport}")
+
+        widget.page.keyboard.press("Escape")  # Escape closes the sheet, back to the chat
+        expect(help_box).to_be_hidden()
+        expect(widget.panel).to_be_visible()
+        assert "kw-header-help" in widget.active()["cls"]
+        widget.loc(".kw-header-help").click()
+        expect(help_box).to_be_visible()
+        help_box.get_by_role("button", name="Close help").click()  # and so does its close button
+        expect(help_box).to_be_hidden()
+
+
+def test_phone_panel_is_a_modal_that_keeps_focus(chromium, web):
+    for viewport in ("portrait", "landscape"):
+        with sized(chromium, viewport) as widget:
+            widget.goto(web.demo)
+            widget.open()
+            expect(widget.panel).to_have_attribute("aria-modal", "true")
+            expect(widget.page.get_by_role("dialog", name="Kratom & withdrawal info")).to_be_visible()
+            seen = set()
+            for key in ["Tab"] * 25 + ["Shift+Tab"] * 25:
+                widget.page.keyboard.press(key)
+                focused = widget.active()
+                assert focused.get("inWidget"), (viewport, key, focused)
+                inside = widget.page.evaluate(
+                    "() => document.getElementById('kratom-widget').shadowRoot.querySelector('.kw-panel')"
+                    ".contains(document.getElementById('kratom-widget').shadowRoot.activeElement)")
+                assert inside, (viewport, key, focused)
+                seen.add(focused["cls"])
+            assert any("kw-input" in c for c in seen) and any("kw-close" in c for c in seen), seen
+            widget.page.keyboard.press("Escape")
+            expect(widget.panel).to_be_hidden()
+    with sized(chromium, "desktop") as widget:  # a side panel on a desktop: not modal
+        widget.goto(web.demo)
+        widget.open()
+        expect(widget.panel).to_have_attribute("aria-modal", "false")
+        widget.page.locator("h1").click()  # focus on the host page, not the widget
+        assert not widget.active().get("inWidget")
+        widget.page.keyboard.press("Escape")  # Escape still closes the open panel
+        expect(widget.panel).to_be_hidden()
+
+
+# --------------------------------------------------------------- failures, retry, queue, crisis
+def test_failed_send_is_marked_not_delivered_with_retry_and_numbers(widget, offline):
+    widget.goto(offline.demo)
+    widget.open()
+    widget.input.fill("is kratom legal?")
+    widget.input.press("Enter")
+    bubble = widget.user_messages.last
+    expect(bubble).to_contain_text(UNDELIVERED, timeout=REPLY_TIMEOUT)
+    expect(bubble.get_by_role("button", name="Retry sending this message")).to_be_visible()
+    notice = widget.loc(".kw-notice")
+    for href in ["tel:911", "tel:988", "sms:988"]:  # the numbers, whatever the message was
+        expect(notice.locator(f'a[href="{href}"]').first).to_be_visible()
+    assert_big_targets(bubble.locator(".kw-retry"))
+    widget.page.reload()  # the mark survives a reload
+    widget.open()
+    expect(widget.user_messages.last).to_contain_text(UNDELIVERED)
+    expect(widget.user_messages.last.locator(".kw-retry")).to_be_visible()
+
+
+def test_crisis_words_get_the_numbers_at_once_when_the_assistant_is_unreachable(widget, offline):
+    widget.goto(offline.demo)
+    widget.open()
+    widget.input.fill("I don't want to be alive anymore")
+    widget.input.press("Enter")
+    notice = widget.loc(".kw-notice-crisis")
+    expect(notice).to_be_visible(timeout=3000)
+    expect(notice.locator(".kw-crisis-title")).to_have_text("Help is available right now")
+    for href in ["tel:911", "tel:988", "sms:988"]:
+        expect(notice.locator(f'a[href="{href}"]').first).to_be_visible()
+    assert_big_targets(notice.locator('a[href^="tel:"], a[href^="sms:"]'))
+    expect(widget.user_messages.last).to_contain_text(UNDELIVERED)
+    # An everyday question gets the plain notice (with numbers), not the crisis one.
+    widget.input.fill("what is kratom")
+    widget.input.press("Enter")
+    expect(widget.user_messages.last).to_contain_text(UNDELIVERED, timeout=REPLY_TIMEOUT)
+    expect(widget.loc(".kw-notice")).to_have_count(1)  # one help notice at a time, the newest
+    expect(widget.loc(".kw-notice-crisis")).to_have_count(0)
+    expect(widget.loc(".kw-notice")).to_contain_text("couldn't reach the assistant")
+
+
+def test_in_browser_crisis_check_agrees_with_the_policy_examples(widget, offline):
+    """The word list is generated from guardrails/policy.yml; its own examples must agree in Chromium."""
+    from guardrails.engine import POLICY_FILE
+    from guardrails.policy import load_policy
+
+    policy = load_policy(POLICY_FILE)
+    fire = [e for r in policy.rules if r.route == "crisis" for e in r.fire_examples]
+    quiet = [e for r in policy.rules if r.route == "crisis" for e in r.pass_examples]
+    quiet += [e for r in policy.rules if r.route != "crisis" for e in r.fire_examples]
+    quiet += ["hello", "is kratom legal?", "what is kratom", "¿qué es el kratom?", "this withdrawal is killing me haha"]
+    widget.goto(offline.demo)
+    widget.page.wait_for_function("() => !!window.KRATOM_CRISIS")
+    check = "texts => texts.map(t => window.KratomWidget.isCrisis(t))"
+    missed = [t for t, hit in zip(fire, widget.page.evaluate(check, fire)) if not hit]
+    wrong = [t for t, hit in zip(quiet, widget.page.evaluate(check, quiet)) if hit]
+    assert not missed and not wrong, (missed, wrong)
+
+
+def test_no_reply_in_time_is_not_delivered_and_retry_sends_it(widget, web):
+    hang = {"on": True}
+
+    def handler(route):
+        if hang["on"] and route.request.method == "POST":
+            return  # never answered: the widget gives up after ~8 s
+        route.continue_()
+
+    widget.page.route(f"{web.rasa_url}/webhooks/rest/webhook", handler)
+    widget.goto(web.demo)
+    widget.open()
+    widget.input.fill("What is kratom?")
+    widget.input.press("Enter")
+    bubble = widget.user_messages.last
+    expect(bubble).to_contain_text("Sending")
+    expect(bubble).to_contain_text(UNDELIVERED, timeout=12_000)
+    expect(widget.loc(".kw-notice")).to_contain_text("in time")
+    expect(widget.loc(".kw-notice").locator('a[href="tel:911"]')).to_be_visible()
+    hang["on"] = False
+    before = widget.replies.count()
+    bubble.get_by_role("button", name="Retry sending this message").click()
+    widget.wait_reply(before)
+    expect(widget.user_messages).to_have_count(1)
+    expect(widget.user_messages.last).not_to_contain_text(UNDELIVERED)
+    expect(widget.replies.nth(before)).to_contain_text("kratom", ignore_case=True)
+
+
+def test_messages_typed_while_waiting_are_queued_and_sent_in_order(widget, web):
+    sent: list[str] = []
+    widget.page.on("request", lambda r: sent.append(json.loads(r.post_data)["message"])
+                   if r.method == "POST" and r.url.endswith("/webhooks/rest/webhook") else None)
+    widget.goto(web.demo)
+    widget.open()
+    questions = ["What is kratom?", "Is kratom legal?", "Can kratom hurt my liver?"]
+    for q in questions:
+        widget.input.fill(q)
+        widget.input.press("Enter")
+        expect(widget.input).to_have_value("")  # taken, not ignored
+    expect(widget.user_messages).to_have_count(3)
+    expect(widget.log).to_have_attribute("aria-busy", "false", timeout=REPLY_TIMEOUT * 2)
+    assert sent == questions, sent
+    assert widget.replies.count() >= 3
+    # each reply follows its own question
+    order = widget.page.evaluate(
+        """() => Array.from(document.getElementById('kratom-widget').shadowRoot.querySelectorAll('.kw-log > .kw-msg'))
+              .map(n => n.classList.contains('kw-user') ? 'u' : 'b').join('')""")
+    assert re.fullmatch(r"b(ub+){3}", order), order
+
+
+# --------------------------------------------------------------------------- reading replies
+def test_replies_scroll_to_their_start_with_collapsed_sources_and_lists(chromium, web):
+    with sized(chromium, "landscape") as widget:
+        widget.goto(web.demo)
+        widget.open()
+        reply = widget.ask("Can kratom hurt my liver?")
+        log_box, box = widget.log.bounding_box(), reply.bounding_box()
+        assert box["height"] > log_box["height"]  # longer than the view...
+        assert log_box["y"] <= box["y"] <= log_box["y"] + 24, (box, log_box)  # ...shown from its first line
+        sources = reply.locator("details.kw-sources")
+        expect(sources).to_have_count(1)
+        count = sources.locator("li").count()
+        assert 1 <= count <= 3
+        expect(sources.locator("summary")).to_have_text(re.compile(rf"^Sources \({count}\)$"))
+        expect(sources.locator("a").first).to_be_hidden()  # collapsed
+        sources.locator("summary").click()
+        expect(sources.locator("a").first).to_be_visible()
+        assert reply.locator(".kw-suggestions").count() == 1
+
+        reply2 = widget.ask("my friend is not breathing")  # the emergency reply has "- " steps
+        expect(reply2).to_have_attribute("data-route", "crisis")
+        steps = reply2.get_by_role("list").filter(has=widget.page.locator(".kw-li"))
+        expect(steps).to_have_count(1)
+        assert steps.locator("li").count() >= 3
+        assert not [t for t in reply2.locator(".kw-line").all_text_contents() if t.strip().startswith("- ")]
+        # Only the newest suggestions are there at all (so in the Tab order).
+        reply3 = widget.ask("What is kratom?")
+        groups = widget.loc(".kw-log .kw-suggestions")
+        if reply3.locator(".kw-suggestion").count():
+            expect(groups).to_have_count(1)
+            assert reply3.locator(".kw-suggestions").count() == 1
+        else:
+            expect(groups).to_have_count(0)
+        assert reply.locator(".kw-suggestion").count() == 0
+
+
+def test_live_region_announces_the_answer_not_its_sources(widget, web):
+    widget.goto(web.demo)
+    widget.open()
+    reply = widget.ask("Can kratom hurt my liver?")
+    announcer = widget.loc(".kw-root > [role=status]")
+    expect(announcer).to_contain_text("liver", timeout=5000)
+    spoken = announcer.text_content()
+    for source in reply.locator(".kw-sources li").all_text_contents():
+        assert source.split(" (opens")[0] not in spoken, (source, spoken)
+    assert "Sources (" not in spoken and "Reviewed" not in spoken and "opens in a new tab" not in spoken
+    for suggestion in reply.locator(".kw-suggestion").all_text_contents():
+        assert suggestion not in spoken
+
+
+def test_spanish_reply_has_lang_es_and_spanish_labels(widget, web):
+    data = {
+        "route": "answer", "kind": "answer", "lang": "es", "answer": "El kratom puede afectar al h\u00edgado.",
+        "sources": [{"organisation": "NIH", "title": "LiverTox", "url": "https://example.org/livertox", "checked_on": "2026-01-01"}],
+        "more_sources": 2, "reviewed_on": "2026-11-26", "resources": [], "buttons": ["\u00bfQu\u00e9 es el kratom?"],
+    }
+    body = json.dumps([{"recipient_id": "x", "text": data["answer"]}, {"recipient_id": "x", "custom": {"data": data}}])
+    cors = {"Access-Control-Allow-Origin": web.static.origin, "Access-Control-Allow-Headers": "content-type",
+            "Access-Control-Allow-Methods": "POST, OPTIONS"}
+    widget.page.route(f"{web.rasa_url}/webhooks/rest/webhook",
+                      lambda route: route.fulfill(status=200 if route.request.method == "POST" else 204, headers=cors,
+                                                  content_type="application/json", body=body))
+    widget.goto(web.demo)
+    widget.open()
+    reply = widget.ask("\u00bfel kratom da\u00f1a el h\u00edgado?")
+    expect(reply).to_have_attribute("lang", "es")
+    expect(widget.user_messages.last).to_have_attribute("lang", "es")
+    expect(reply.locator("summary")).to_have_text("Fuentes (1)")
+    expect(reply.locator(".kw-more-sources")).to_contain_text("2 m\u00e1s")
+    expect(reply.locator(".kw-reviewed")).to_have_text(re.compile(r"^Revisado 2026-11-26"))
+    expect(widget.loc(".kw-header-help")).to_have_text("Obtener ayuda ahora")
+    expect(widget.loc(".kw-header-help")).to_have_attribute("lang", "es")
+    widget.loc(".kw-header-help").click()
+    help_box = widget.loc(".kw-help")
+    expect(help_box).to_have_attribute("lang", "es")
+    expect(help_box.locator("h3")).to_contain_text("Obtener ayuda ahora")
+    expect(help_box.get_by_role("link", name=re.compile(r"^Llamar al 911"))).to_be_visible()
+    expect(help_box).to_contain_text("oprima 2")  # the Spanish note on the 988 line
+    widget.page.keyboard.press("Escape")
+    widget.page.keyboard.press("Escape")
+    expect(widget.loc(".kw-dock-help")).to_have_text("Obtener ayuda ahora")
+
+
+def test_real_spanish_crisis_reply_is_marked_spanish(widget, web):
+    widget.goto(web.demo)
+    widget.open()
+    reply = widget.ask("me quiero suicidar")
+    expect(reply).to_have_attribute("data-route", "crisis")
+    expect(reply).to_have_attribute("lang", "es")
+    expect(reply.locator(".kw-crisis-title")).to_have_text("Hay ayuda disponible ahora mismo")
+    expect(reply.get_by_role("link", name=re.compile(r"^Llamar al 988")).first).to_be_visible()
+
+
+def test_dark_mode_follows_the_system_and_keeps_contrast(chromium, web):
+    ctx = chromium.new_context(viewport={"width": 1000, "height": 780}, color_scheme="dark")
+    try:
+        widget = Widget(ctx.new_page())
+        widget.goto(web.demo)
+        widget.open()
+        widget.ask("how many grams of kratom should I take")
+        results = widget.page.evaluate(CONTRAST_JS)
+        widget.ask("I want to end my life")
+        results += widget.page.evaluate(CONTRAST_JS)
+        widget.loc(".kw-header-help").click()
+        results += widget.page.evaluate(CONTRAST_JS)
+        bg = widget.panel.evaluate("e => getComputedStyle(e).backgroundColor")
+        assert bg == "rgb(17, 24, 39)", bg
+        names = {r["name"] for r in results}
+        for expected in ["kw-line", "kw-res-link", "kw-suggestion", "kw-crisis-title", "kw-disclaimer", "kw-input::placeholder"]:
+            assert any(expected in n for n in names), (expected, sorted(names))
+        low = [r for r in results if r["ratio"] < 4.5]
+        assert not low, low
+        widget.shot("dark")
+    finally:
+        ctx.close()
+
+
+# ----------------------------------------------------------------------------------- composer
+def test_composer_is_a_growing_textarea_with_a_counter_and_no_silent_truncation(widget, web):
+    posts: list[str] = []
+    widget.page.on("request", lambda r: posts.append(r.url) if r.method == "POST" else None)
+    widget.goto(web.demo)
+    widget.open()
+    field = widget.input
+    assert field.evaluate("e => e.tagName") == "TEXTAREA"
+    expect(field).to_have_attribute("maxlength", "20000")
+    counter = widget.loc(".kw-counter")
+    expect(counter).to_have_text("0 / 20,000")
+    height = field.bounding_box()["height"]
+    field.press_sequentially("first line")
+    field.press("Shift+Enter")
+    field.press_sequentially("second line")
+    field.press("Shift+Enter")
+    field.press_sequentially("third line")
+    expect(field).to_have_value("first line\nsecond line\nthird line")
+    assert widget.user_messages.count() == 0 and not posts  # Shift+Enter is a new line, not send
+    assert field.bounding_box()["height"] > height + 20  # it grew
+    expect(counter).to_have_text("33 / 20,000")
+
+    field.fill("a" * 19_000)
+    expect(counter).to_have_class(re.compile(r"\bkw-near\b"))
+    expect(counter).to_contain_text("1,000 characters left")
+    assert counter.evaluate("e => getComputedStyle(e).color") == "rgb(185, 28, 28)"
+    assert field.bounding_box()["height"] <= 141  # grows only so far, then scrolls
+
+    # A paste past the limit is kept whole and flagged, never cut silently; it is not sent.
+    field.fill("")
+    field.evaluate("""e => { const dt = new DataTransfer(); dt.setData('text/plain', 'b'.repeat(25000));
+                            e.dispatchEvent(new ClipboardEvent('paste', {clipboardData: dt, bubbles: true, cancelable: true})); }""")
+    assert len(field.input_value()) == 25_000
+    expect(counter).to_have_class(re.compile(r"\bkw-over\b"))
+    expect(counter).to_contain_text("5,000 characters over the limit")
+    expect(field).to_have_attribute("aria-invalid", "true")
+    field.press("Enter")
+    widget.page.wait_for_timeout(300)
+    assert widget.user_messages.count() == 0 and not posts
+    assert len(field.input_value()) == 25_000
+
+    field.fill("What is kratom?")
+    expect(counter).not_to_have_class(re.compile(r"kw-over|kw-near"))
+    before = widget.replies.count()
+    field.press("Enter")
+    widget.wait_reply(before)
+    expect(widget.user_messages.last).to_contain_text("What is kratom?")
+    expect(field).to_have_value("")
+
+
+# ---------------------------------------------------------------------- shared-device privacy
+def test_stored_conversation_expires_after_24_hours(widget, web):
+    widget.goto(web.demo)
+    seed_transcript(widget, LONG_TRANSCRIPT[:2], age_ms=23 * 3600 * 1000)
+    widget.page.reload()
+    widget.open()
+    expect(widget.user_messages).to_have_count(1)  # 23 hours: still there
+    expect(widget.loc(".kw-privacy")).to_have_text(re.compile(r"^Saved on this device for 24 hours\."))
+    seed_transcript(widget, LONG_TRANSCRIPT[:2], age_ms=25 * 3600 * 1000)
+    widget.page.reload()
+    widget.open()
+    expect(widget.user_messages).to_have_count(0)  # 25 hours: gone, with the conversation id
+    stored = widget.page.evaluate("() => [localStorage.getItem('kratom-widget.sender'), localStorage.getItem('kratom-widget.transcript')]")
+    assert stored == [None, None]
+
+
+def test_expiry_and_exit_page_are_configurable(widget, web):
+    page_html = f"""<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Host</title></head>
+<body><h1>Host</h1><script src="{web.static.origin}/kratom-widget.js" data-server="{web.rasa_url}" data-region="US"
+  data-expire-hours="1" data-exit-url="https://example.org/news" defer></script></body></html>"""
+    csp = f"default-src 'none'; script-src {web.static.origin}; style-src 'self'; connect-src {web.rasa_url}"
+    widget.page.route("https://example.org/**", lambda route: route.fulfill(status=200, content_type="text/html",
+                                                                           body="<title>News</title><p>news</p>"))
+    with host_page(page_html, csp) as url:
+        widget.goto(url)
+        seed_transcript(widget, LONG_TRANSCRIPT[:2], age_ms=2 * 3600 * 1000)
+        widget.page.reload()
+        widget.open()
+        expect(widget.user_messages).to_have_count(0)  # older than data-expire-hours=1
+        expect(widget.loc(".kw-privacy")).to_contain_text("for 1 hour.")
+        seed_transcript(widget, LONG_TRANSCRIPT[:2])
+        widget.page.reload()
+        widget.open()
+        expect(widget.user_messages).to_have_count(1)
+        widget.page.get_by_role("button", name="Quick exit").click()
+        widget.page.wait_for_url("https://example.org/news")
+        widget.goto(url)
+        stored = widget.page.evaluate("() => Object.keys(localStorage).filter(k => k.startsWith('kratom-widget.transcript') || k.startsWith('kratom-widget.sender'))")
+        assert stored == []
+
+
+def test_quick_exit_clears_and_leaves_for_a_neutral_page(widget, web):
+    widget.page.route("https://www.google.com/**", lambda route: route.fulfill(status=200, content_type="text/html",
+                                                                             body="<title>weather</title><p>weather</p>"))
+    widget.goto(web.demo)
+    widget.open()
+    widget.ask("hey there")
+    # Clear asks first; Cancel (or Escape) keeps the conversation.
+    widget.loc(".kw-clear").click()
+    expect(widget.page.get_by_role("button", name="Yes, clear")).to_be_focused()
+    widget.page.keyboard.press("Escape")
+    expect(widget.panel).to_be_visible()
+    expect(widget.user_messages).to_have_count(1)
+    expect(widget.loc(".kw-clear")).to_be_focused()
+    widget.loc(".kw-clear").click()
+    widget.page.get_by_role("button", name="Cancel").click()
+    expect(widget.user_messages).to_have_count(1)
+
+    exit_button = widget.page.get_by_role("button", name="Quick exit")
+    expect(exit_button).to_be_visible()
+    exit_button.click()
+    widget.page.wait_for_url(re.compile(r"^https://www\.google\.com/search\?q=weather"))
+    widget.goto(web.demo)
+    stored = widget.page.evaluate("() => [localStorage.getItem('kratom-widget.sender'), localStorage.getItem('kratom-widget.transcript')]")
+    assert stored == [None, None]
+    widget.open()
+    expect(widget.user_messages).to_have_count(0)

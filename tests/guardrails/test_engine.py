@@ -61,3 +61,5 @@ def test_wrappers_do_not_change_the_outcome(full_guard, wrapper, request_):
 def test_an_earlier_crisis_turn_does_not_hide_a_split_dosing_question(full_guard):
     context = ["I keep thinking about suicide", "I'm coming off oxy and I have kratom"]
     assert full_guard.check("how much?", context).route == "redirect"
+
+

@@ -95,6 +95,6 @@ def test_out_of_scope_goes_to_fallback(assistant):
 
 # Measured with the committed index and judge; targets: top-1 0.92, top-3 0.98, Spanish
 # top-1 0.85, out of scope 0.95, confusables all right. See README for which are met.
-# Measured 2026-12-01: English top-1 76.9%, top-3 84.7%; Spanish top-1 50.0%; confusables
+# Measured 2026-12-01: English top-1 78.7%, top-3 85.6%; Spanish top-1 53.4%; confusables
 # 55 of 74 right; out of scope 91.0%. Floors one point under; the targets are not met yet.
-FLOORS = {"top1": 0.759, "top3": 0.837, "es_top1": 0.49, "confusable_misses": 20, "oos_fallback": 0.90}
+FLOORS = {"top1": 0.779, "top3": 0.846, "es_top1": 0.524, "confusable_misses": 20, "oos_fallback": 0.90}
