@@ -104,7 +104,7 @@
   // ---------------------------------------------------------------- labels (English, Spanish)
   var LABELS = {
     en: {
-      help: "Get help now", closeHelp: "Close help", backToChat: "Back to chat",
+      help: "Get help now", closeHelp: "Close help",
       helpLead: "If someone may be overdosing or is in danger, call {n} now.",
       helpLeadLocal: "If someone may be overdosing or is in danger, call your local emergency number now.",
       treatment: "Treatment and support", emergency: "Emergency services",
@@ -133,7 +133,7 @@
       helpNumbers: "Help numbers: ", closeChat: "Close chat"
     },
     es: {
-      help: "Obtener ayuda ahora", closeHelp: "Cerrar ayuda", backToChat: "Volver al chat",
+      help: "Obtener ayuda ahora", closeHelp: "Cerrar ayuda",
       helpLead: "Si alguien puede tener una sobredosis o est\u00e1 en peligro, llama al {n} ahora.",
       helpLeadLocal: "Si alguien puede tener una sobredosis o est\u00e1 en peligro, llama ahora al n\u00famero de emergencias.",
       treatment: "Tratamiento y apoyo", emergency: "Servicios de emergencia",
@@ -545,7 +545,8 @@
     return el("a", { class: "kw-res-link kw-" + scheme, href: scheme + ":" + digits }, [verb + " " + number, srOnly(" (" + context + ")")]);
   }
 
-  function resourceItem(r, lang) {
+  // `compact` (the help sheet): a line's web address only when it has no number to call or text.
+  function resourceItem(r, lang, compact) {
     var actions = el("span", { class: "kw-res-actions" });
     if (r.phone) {
       actions.appendChild(phoneLink("tel", r.phone, L("call", lang), r.label));
@@ -554,7 +555,7 @@
       actions.appendChild(phoneLink("sms", r.sms, L("text", lang), r.label));
     }
     var item = el("li", { class: "kw-res" }, [el("span", { class: "kw-res-label", text: r.label }), actions]);
-    if (r.web) {
+    if (r.web && !(compact && (r.phone || r.sms))) {
       item.appendChild(el("span", { class: "kw-res-web", text: r.web }));
     }
     if (lang === "es" && r.note_es) {
@@ -563,9 +564,9 @@
     return item;
   }
 
-  function resourceList(resources, lang, urgent) {
+  function resourceList(resources, lang, urgent, compact) {
     return el("ul", { class: "kw-res-list" + (urgent ? " kw-res-urgent" : "") },
-      resources.map(function (r) { return resourceItem(r, lang); }));
+      resources.map(function (r) { return resourceItem(r, lang, compact); }));
   }
 
   // ---------------------------------------------------------------- styles
@@ -613,16 +614,17 @@
        sheet scrolls as a whole on a short screen (it never shrinks against the transcript) */
     ".kw-help { position: absolute; top: 0; right: 0; bottom: 0; left: 0; z-index: 3; overflow-y: auto; overscroll-behavior: contain; padding: 12px 16px 16px; background: var(--kw-bg); color: var(--kw-fg); border-top: 4px solid #b91c1c; }",
     ".kw-help-top { display: flex; align-items: flex-start; gap: 8px; }",
-    ".kw-help h3 { flex: 1; min-width: 0; margin: 8px 0 6px; font-size: 17px; color: var(--kw-crisis-fg); }",
+    ".kw-help h3 { flex: 1; min-width: 0; margin: 10px 0 4px; font-size: 17px; line-height: 1.3; color: var(--kw-crisis-fg); }",
     ".kw-help-close { order: 2; flex: none; width: 44px; height: 44px; border: 1px solid var(--kw-border); border-radius: 8px; background: var(--kw-bg); color: var(--kw-strong); font-size: 24px; line-height: 1; cursor: pointer; }",
-    ".kw-help h4 { margin: 14px 0 4px; font-size: 15px; color: var(--kw-strong); }",
-    ".kw-help-lead { margin: 0 0 8px; font-weight: 600; }",
-    ".kw-help-hide { display: block; width: 100%; min-height: 44px; margin-top: 14px; padding: 8px 12px; border: 2px solid var(--kw-link); border-radius: 10px; background: var(--kw-bg); color: var(--kw-link); font-weight: 600; cursor: pointer; }",
+    ".kw-help h4 { margin: 10px 0 2px; padding-top: 8px; border-top: 1px solid var(--kw-rule); font-size: 15px; color: var(--kw-strong); }",
+    ".kw-help-lead { margin: 0 0 6px; font-weight: 600; line-height: 1.35; }",
+    ".kw-help .kw-res { margin-bottom: 6px; }",
+    ".kw-help .kw-res-label { font-size: 14px; line-height: 1.3; margin-bottom: 3px; }",
     ".kw-res-list { margin: 4px 0 0; padding: 0; list-style: none; }",
     ".kw-res { margin: 0 0 10px; }",
     ".kw-res-label { display: block; font-weight: 600; margin-bottom: 4px; }",
     ".kw-res-actions { display: flex; flex-wrap: wrap; gap: 8px; align-items: center; }",
-    ".kw-res-link { display: inline-flex; align-items: center; justify-content: center; flex: none; min-width: 48px; min-height: 48px; padding: 8px 16px; border: 2px solid var(--kw-link); border-radius: 10px; background: var(--kw-bg); color: var(--kw-link); font-size: 16px; font-weight: 700; text-decoration: none; }",
+    ".kw-res-link { display: inline-flex; align-items: center; justify-content: center; flex: none; min-width: 48px; min-height: 46px; padding: 6px 16px; border: 2px solid var(--kw-link); border-radius: 10px; background: var(--kw-bg); color: var(--kw-link); font-size: 16px; font-weight: 700; text-decoration: none; }",
     ".kw-res-link:hover { background: var(--kw-hover); }",
     ".kw-res-urgent .kw-res-link, .kw-route-crisis .kw-res-link { background: #b91c1c; border-color: #b91c1c; color: #ffffff; }",
     ".kw-res-urgent .kw-res-link:hover, .kw-route-crisis .kw-res-link:hover { background: #991b1b; }",
@@ -1548,19 +1550,18 @@
     ui.help.appendChild(el("div", { class: "kw-help-top" }, [close, title]));
     if (!region) {
       ui.help.appendChild(el("p", { class: "kw-help-lead", text: L("helpLeadLocal", lang) }));
-      ui.help.appendChild(resourceList(urgentResources(lang), lang, true));
+      ui.help.appendChild(resourceList(urgentResources(lang), lang, true, true));
     } else {
       var emergency = region.emergency || {};
       ui.help.appendChild(el("p", { class: "kw-help-lead", text: emergency.phone ? L("helpLead", lang, emergency.phone) : L("helpLeadLocal", lang) }));
-      ui.help.appendChild(resourceList(urgentResources(lang), lang, true));
+      ui.help.appendChild(resourceList(urgentResources(lang), lang, true, true));
       var treatment = (region.treatment || []).map(cleanResource).filter(Boolean);
       if (treatment.length) {
         ui.help.appendChild(el("h4", { text: L("treatment", lang) }));
-        ui.help.appendChild(resourceList(treatment, lang, false));
+        ui.help.appendChild(resourceList(treatment, lang, false, true));
       }
       ui.regionNote.textContent = L("helpNumbers", lang) + region.name;
     }
-    ui.help.appendChild(button(L("backToChat", lang), "kw-help-hide", function () { hideHelp(true); }));
     return title;
   }
 
