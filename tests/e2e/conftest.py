@@ -38,7 +38,9 @@ class Client:
 
 @pytest.fixture(scope="session")
 def stack():
-    with devstack.running_stack() as s:
+    # One stack serves every e2e module from this loopback address: the per-address limit
+    # (a production default, tested on its own in test_privacy_security.py) is raised here.
+    with devstack.running_stack(RATE_LIMIT_PER_ADDRESS="100000") as s:
         yield s
 
 
