@@ -323,6 +323,7 @@ def bench_load(quick: bool) -> dict:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer repetitions (a smoke run)")
+    parser.add_argument("--scaling", default=None, help="knowledge-base sizes to try, e.g. 1,10 (default 1,10,100)")
     args = parser.parse_args()
     q = args.quick
     report = {"machine": machine()}
@@ -331,7 +332,8 @@ def main() -> int:
     print("retrieval...", flush=True)
     report["retrieval"] = bench_retrieval(1 if q else 5)
     print("knowledge-base scaling...", flush=True)
-    report["kb_scaling"] = bench_scaling([1, 10] if q else [1, 10, 100])
+    factors = [int(x) for x in args.scaling.split(",")] if args.scaling else ([1, 10] if q else [1, 10, 100])
+    report["kb_scaling"] = bench_scaling(factors)
     print("end to end (assistant, then bare Rasa baseline)...", flush=True)
     report["e2e"] = bench_e2e(per_user=5 if q else 20, sequential=30 if q else 200, conversations=2 if q else 10)
     print("load: two replicas, Redis, PostgreSQL...", flush=True)
