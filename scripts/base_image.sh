@@ -30,6 +30,7 @@ PODMAN=${PODMAN:-podman}
 SUITE=bookworm
 MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
 PREFIX=localhost/kratom-base
+work= name=
 PATH_DEFAULT=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 
 die() { echo "base_image.sh: $*" >&2; exit 1; }
@@ -39,19 +40,28 @@ command -v debootstrap >/dev/null || die "debootstrap is not installed (apt-get 
 
 exists() { $PODMAN image exists "$1" 2>/dev/null; }
 
-# bootstrap ROOT PACKAGES...: a minbase bookworm in ROOT with PACKAGES, and apt's caches removed.
+# bootstrap ROOT PACKAGES...: a minbase bookworm in ROOT, then PACKAGES with apt-get (debootstrap's
+# own --include cannot resolve virtual packages such as python3.11-venv's python3-distutils),
+# with no recommends, no service started by a postinst, and apt's caches removed.
 bootstrap() {
     local root=$1; shift
-    local include
-    include=$(IFS=,; echo "$*")
-    debootstrap --variant=minbase --include="$include" "$SUITE" "$root" "$MIRROR" >"$root.log" 2>&1 \
+    debootstrap --variant=minbase "$SUITE" "$root" "$MIRROR" >"$root.log" 2>&1 \
         || { tail -20 "$root.log" >&2; die "debootstrap failed (log: $root.log)"; }
-    rm -f "$root.log"
-    # The same sources the image's own apt-get would use, and nothing cached.
+    # The same sources the image's own apt-get would use.
     printf 'deb %s %s main\ndeb %s %s-updates main\ndeb http://deb.debian.org/debian-security %s-security main\n' \
         "$MIRROR" "$SUITE" "$MIRROR" "$SUITE" "$SUITE" >"$root/etc/apt/sources.list"
+    printf '#!/bin/sh\nexit 101\n' >"$root/usr/sbin/policy-rc.d"; chmod +x "$root/usr/sbin/policy-rc.d"
+    mkdir -p "$root/etc/postgresql-common"
+    echo 'create_main_cluster = false' >"$root/etc/postgresql-common/createcluster.conf"
+    mount -t proc proc "$root/proc"
+    if ! { chroot "$root" apt-get update -qq && DEBIAN_FRONTEND=noninteractive chroot "$root" \
+            apt-get install -y -qq --no-install-recommends "$@"; } >>"$root.log" 2>&1; then
+        umount "$root/proc"; tail -20 "$root.log" >&2; die "apt-get install $* failed (log: $root.log)"
+    fi
+    umount "$root/proc"
+    rm -f "$root.log" "$root/usr/sbin/policy-rc.d"
     chroot "$root" apt-get clean
-    rm -rf "$root"/var/lib/apt/lists/* "$root"/var/cache/apt/*.bin "$root"/var/log/*.log \
+    rm -rf "$root"/var/lib/apt/lists/* "$root"/var/cache/apt/*.bin "$root"/var/log/*.log "$root"/var/log/apt/* \
            "$root"/usr/share/doc/* "$root"/usr/share/man/* "$root"/usr/share/info/*
 }
 
@@ -61,7 +71,8 @@ import_root() {
     local changes=(--change "ENV LANG=C.UTF-8" --change 'CMD ["/bin/bash"]')
     local c
     for c in "$@"; do changes+=(--change "$c"); done
-    tar --numeric-owner -C "$root" -c . | $PODMAN import "${changes[@]}" - "$tag" >/dev/null
+    tar --numeric-owner -C "$root" -c . | $PODMAN import "${changes[@]}" - "$tag" >/dev/null 2>"$root.import.log" \
+        || { cat "$root.import.log" >&2; die "podman import failed"; }
     echo "built $tag"
 }
 
@@ -97,7 +108,7 @@ build_rasa() {
         --exclude='./bin/idle*' --exclude='./bin/pip*' --exclude='./bin/pydoc*' --exclude='./bin/2to3*' \
         . | tar -C "$root/usr/local" -x --no-same-owner
     chroot "$root" ldconfig
-    chroot "$root" /usr/local/bin/python3.10 -m ensurepip --default-pip >/dev/null
+    chroot "$root" /usr/local/bin/python3.10 -m ensurepip --default-pip >/dev/null 2>&1
     rm -rf "$root"/root/.cache
     for name in python python3; do ln -sf python3.10 "$root/usr/local/bin/$name"; done
     for name in pip pip3; do ln -sf pip3.10 "$root/usr/local/bin/$name"; done
@@ -115,14 +126,14 @@ build_services() {
 }
 
 main() {
-    local which=${1:-all} names=() name work
+    local which=${1:-all} names=()
     case $which in
         all) names=(actions rasa services) ;;
         actions|rasa|services) names=("$which") ;;
         *) die "usage: $0 actions|rasa|services|all" ;;
     esac
     work=$(mktemp -d /var/tmp/kratom-base.XXXXXX)
-    trap 'rm -rf "$work"' EXIT
+    trap '[ -d "$work" ] || exit 0; mountpoint -q "$work/$name/proc" 2>/dev/null && umount "$work/$name/proc"; find "$work" -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +' EXIT
     for name in "${names[@]}"; do
         if [ "${FORCE:-0}" != 1 ] && exists "$PREFIX/$name:$SUITE"; then
             echo "kept $PREFIX/$name:$SUITE (FORCE=1 rebuilds it)"
@@ -131,6 +142,7 @@ main() {
         "build_$name" "$work"
         rm -rf "${work:?}/$name"
     done
+    rm -rf "$work"
 }
 
 main "$@"
