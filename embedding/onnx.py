@@ -24,11 +24,16 @@ VARIANTS = ("fp32", "int8")
 
 
 def machine_threads() -> int:
-    """The cores this process may use (its CPU affinity, not the host's core count)."""
+    """Threads for one embedding process: half the cores this process may use (its CPU
+    affinity), at least one. The assistant runs two or more embedding processes (each Rasa
+    replica, the action server); on this 2-core machine two threads each measured slower than
+    one (retrieval p95 26.5 ms vs 18.4 ms, BENCHMARKS.md), as the processes spin against each
+    other."""
     try:
-        return max(1, len(os.sched_getaffinity(0)))
+        cores = len(os.sched_getaffinity(0))
     except AttributeError:  # not Linux
-        return max(1, os.cpu_count() or 1)
+        cores = os.cpu_count() or 1
+    return max(1, cores // 2)
 
 
 class MiniLMEmbedder:
@@ -88,6 +93,8 @@ class MiniLMEmbedder:
             options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
             options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
             options.log_severity_level = 3
+            # Idle threads sleep instead of spinning: several processes share the cores.
+            options.add_session_config_entry("session.intra_op.allow_spinning", "0")
             session = ort.InferenceSession(str(self.model_file), options, providers=["CPUExecutionProvider"])
             self._tokenizer = tokenizer
             self._session = session
@@ -109,8 +116,15 @@ class MiniLMEmbedder:
         # Similar lengths batched together: padding to the longest text in a batch is the cost.
         missing = sorted((t for t in dict.fromkeys(texts) if t not in cached), key=len)
         fresh: dict[str, np.ndarray] = {}
-        for start in range(0, len(missing), 64):
-            batch = missing[start : start + 64]
+        # Batches of similar length (padding to the longest text in a batch is the cost): a
+        # long message's whole text is not embedded together with its short windows.
+        batch: list[str] = []
+        for text in missing:
+            if batch and (len(batch) == 64 or len(text) > 2 * len(batch[0]) + 40):
+                fresh.update(zip(batch, self._run(batch)))
+                batch = []
+            batch.append(text)
+        if batch:
             fresh.update(zip(batch, self._run(batch)))
         if self._cache_size and fresh:
             with self._lock:
