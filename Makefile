@@ -110,8 +110,8 @@ images:
 	    rasa_base=localhost/kratom-base/rasa:bookworm; actions_base=localhost/kratom-base/actions:bookworm; \
 	fi; \
 	mounts=(); if [ -r "$(BUILD_CA)" ]; then \
-	    mkdir -p build/podman; printf '[global]\ncert = /run/build-ca.crt\n' > build/podman/pip.conf; \
-	    mounts=(-v "$(BUILD_CA):/run/build-ca.crt:ro" -v "$(CURDIR)/build/podman/pip.conf:/etc/pip.conf:ro"); \
+	    mkdir -p build/podman; printf '[global]\ncert = /etc/ssl/certs/ca-certificates.crt\n' > build/podman/pip.conf; \
+	    mounts=(-v "$(BUILD_CA):/etc/ssl/certs/ca-certificates.crt:ro" -v "$(CURDIR)/build/podman/pip.conf:/etc/pip.conf:ro"); \
 	fi; \
 	for image in rasa actions; do \
 	    base=$$rasa_base; [ $$image = actions ] && base=$$actions_base; \

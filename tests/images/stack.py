@@ -250,7 +250,8 @@ exec postgres -c listen_addresses=127.0.0.1 -c port={port} -c unix_socket_direct
 
     def psql(self, sql: str) -> str:
         env = self.service_env("postgres")
-        out = podman("exec", self.name("postgres"), "psql", "-h", "/tmp", "-U", env["POSTGRES_USER"], "-d",
+        out = podman("exec", self.name("postgres"), "psql", "-h", "/tmp", "-p", str(self.ports["postgres"]),
+                     "-U", env["POSTGRES_USER"], "-d",
                      env["POSTGRES_DB"], "-At", "-c", sql)
         return out.stdout.strip()
 
