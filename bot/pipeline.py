@@ -183,17 +183,18 @@ class Assistant:
             return Decision.answer(verdict, candidates[0], candidates, question)
         return Decision.fallback(verdict, candidates, question)
 
-    def is_plain_small_talk(self, text: str) -> bool:
+    def is_plain_small_talk(self, text: str, lang: str = "en") -> bool:
         """A complete greeting, thank-you or goodbye by the small-talk patterns: never the
-        second half of a split request, so it needs no context."""
+        second half of a split request, so it needs no context. (``lang`` from the decision:
+        reading the message again would embed it a second time.)"""
         try:
-            return self.smalltalk.match(text, self.guard.read(text).lang) is not None
+            return self.smalltalk.match(text, "es" if lang == "es" else "en") is not None
         except Exception:  # noqa: BLE001
             return False
 
     def revisit(self, decided: Decision, turn: Turn) -> Decision:
         """Re-decide a context-free decision when the turn depends on the conversation."""
-        if decided.route.guarded or (decided.route is Route.SMALLTALK and self.is_plain_small_talk(turn.text)):
+        if decided.route.guarded or (decided.route is Route.SMALLTALK and self.is_plain_small_talk(turn.text, decided.lang)):
             return decided
         if resolve_followup(turn.text, turn.suggestions) != turn.text:
             return self.decide(turn)

@@ -89,7 +89,7 @@ class GuardrailClassifier(GraphComponent, IntentClassifier):
             if self._assistant is None:
                 raise RuntimeError("assistant not loaded")
             decision = self._assistant.decide(turn)
-            if decision.route.guarded or (decision.route is Route.SMALLTALK and self._assistant.is_plain_small_talk(turn.text)):
+            if decision.route.guarded or (decision.route is Route.SMALLTALK and self._assistant.is_plain_small_talk(turn.text, decision.lang)):
                 out = self._assistant.render_checked(decision, turn)[0]
                 # A dose-like small-talk reply or button replaced by the output check is a redirect.
                 intent = "crisis" if decision.route is Route.CRISIS else (
