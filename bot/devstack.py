@@ -9,7 +9,7 @@ Each server gets a free port unless one is given, a log file under build/logs/, 
 
 from __future__ import annotations
 
-from bot.contract import reply_data_of
+from bot import shell
 
 import argparse
 import contextlib
@@ -231,43 +231,58 @@ def post(url: str, payload: dict, timeout: float = 60) -> list[dict]:
         return json.loads(resp.read().decode())
 
 
+def _failure_text(exc: Exception, region: str | None) -> str:
+    """What to print when a message got no reply: the server's own words if it sent any (a 413 or
+    429 names the crisis line), else that it could not be reached, and always where help is."""
+    if isinstance(exc, urllib.error.HTTPError):
+        with contextlib.suppress(Exception):
+            message = json.loads(exc.read().decode()).get("error")
+            if isinstance(message, str) and message.strip():
+                return message
+    from bot.pipeline import crisis_line  # never fails: it has a text that needs no files
+
+    return f"(could not reach the assistant: {exc}) {crisis_line(region or 'US')}"
+
+
 def chat(rasa_url: str, region: str | None) -> None:
-    """A small terminal chat over the REST channel: number keys pick a suggested question."""
+    """A small terminal chat over the REST channel: number keys pick a suggested question.
+
+    Rendering (wrapping, crisis and redirect markers, colour on a TTY) is ``bot.shell``'s; line
+    editing and history come from readline where it exists, in memory only (no history file).
+    """
     sender = f"shell-{uuid.uuid4().hex[:12]}"
     webhook = f"{rasa_url}/webhooks/rest/webhook"
-    buttons: list[str] = []
-    print("Kratom & opioid withdrawal information assistant (information, not medical advice).")
-    print("Type a question; a number picks a suggestion; Ctrl-D or /quit ends.\n")
-    while True:
-        try:
-            text = input("you> ").strip()
-        except (EOFError, KeyboardInterrupt):
-            print()
-            return
-        if text in ("/quit", "/exit"):
-            return
-        if text.isdigit() and 1 <= int(text) <= len(buttons):
-            text = buttons[int(text) - 1]
-            print(f"you> {text}")
-        if not text:
-            continue
-        try:
-            replies = post(webhook, {"sender": sender, "message": text, "metadata": {"region": region or "US"}})
-        except Exception as exc:  # noqa: BLE001
-            print(f"(could not reach the assistant: {exc})")
-            continue
-        buttons = []
-        for reply in replies:
-            if "text" in reply:
-                print(f"\nbot> {reply['text']}")
-            for button in reply.get("buttons", []):
-                buttons.append(button["payload"])
-            data = reply_data_of(reply.get("custom"))
-            if data is not None:
-                buttons += [b for b in data.buttons if b not in buttons]
-        for i, button in enumerate(buttons, 1):
-            print(f"  [{i}] {button}")
-        print()
+    buttons: tuple[str, ...] = ()
+    editing = shell.line_editing()
+    print(shell.render_banner(shell.terminal_width(), editing is not None) + "\n", flush=True)
+    try:
+        while True:
+            try:
+                text = input(shell.PROMPT).strip()
+            except (EOFError, KeyboardInterrupt):
+                print()
+                return
+            if text in ("/quit", "/exit"):
+                return
+            if text in ("/help", "/?"):
+                print(shell.render_help(shell.terminal_width()) + "\n", flush=True)
+                continue
+            if text.isdigit() and 1 <= int(text) <= len(buttons):
+                text = buttons[int(text) - 1]
+                shell.remember(editing, text)
+                print("\n".join(shell.wrap(text, shell.terminal_width(), shell.PROMPT, " " * len(shell.PROMPT))))
+            if not text:
+                continue
+            try:
+                replies = post(webhook, {"sender": sender, "message": text, "metadata": {"region": region or "US"}})
+            except Exception as exc:  # noqa: BLE001
+                print("\n".join(shell.wrap(_failure_text(exc, region), shell.terminal_width())) + "\n", flush=True)
+                continue
+            rendered = shell.render(replies, shell.terminal_width(), color=shell.use_color(sys.stdout), region=region)
+            buttons = rendered.suggestions
+            print(rendered.text + "\n", flush=True)
+    finally:
+        shell.forget_history(editing)
 
 
 def main(argv: list[str] | None = None) -> int:
