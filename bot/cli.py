@@ -6,7 +6,8 @@
     kratom-assistant kb validate|build|stats|calibrate|review-pack
     kratom-assistant kb sign-off ENTRY --role "addiction medicine physician" [--name NAME] [--date YYYY-MM-DD]
     kratom-assistant purge --db URL [--days 30]     delete conversations older than N days
-    kratom-assistant report --db URL [--json]       counts per route, rule, entry; unanswered questions
+    kratom-assistant report --db URL [--json]       counts per route, rule, entry; unanswered questions;
+                                                    thumbs up/down per answer (--feedback-db URL)
 """
 
 from __future__ import annotations
@@ -115,7 +116,7 @@ def cmd_ops(args: argparse.Namespace) -> int:
         conversations, events = ops.purge(args.db, args.days)
         print(f"purge: deleted {conversations} conversation(s), {events} event(s) older than {args.days:g} days")
         return 0
-    data = ops.report(args.db)
+    data = ops.report(args.db, args.feedback_db)
     print(json.dumps(data, indent=2, ensure_ascii=False) if args.json else ops.format_report(data))
     return 0
 
@@ -157,6 +158,8 @@ def build_parser() -> argparse.ArgumentParser:
     pu.set_defaults(func=cmd_ops)
     re_ = sub.add_parser("report", help="aggregate statistics from the tracker store")
     re_.add_argument("--db", help="SQLAlchemy URL of the tracker store (or TRACKER_DB_URL)")
+    re_.add_argument("--feedback-db", help="SQLAlchemy URL of the feedback counts (or FEEDBACK_DB_URL; "
+                     "default: the tracker store's database)")
     re_.add_argument("--json", action="store_true")
     re_.set_defaults(func=cmd_ops)
 

@@ -1,9 +1,12 @@
 """Operations on Rasa's SQL tracker store: ``purge`` old conversations, ``report`` statistics.
 
     kratom-assistant purge --db postgresql://user:pw@host/db [--days 30]
-    kratom-assistant report --db sqlite:///build/tracker.db [--json]
+    kratom-assistant report --db sqlite:///build/tracker.db [--feedback-db URL] [--json]
 
-The database URL may also come from TRACKER_DB_URL. Rasa 3.6's SQL tracker store keeps one
+The database URL may also come from TRACKER_DB_URL. The report also shows the answers' thumbs
+up/down (and Slack flag) counts from bot/feedback.py's table: from --feedback-db, else
+FEEDBACK_DB_URL, else the tracker database (where the REST channel keeps them when it runs on
+a SQL tracker store and no URL is set). Rasa 3.6's SQL tracker store keeps one
 row per event in the ``events`` table (sender_id, type_name, timestamp, intent_name, data).
 Message text there is already redacted by the channels; the report redacts fallback
 questions again before printing them, in case data came in some other way.
@@ -65,10 +68,19 @@ def _reply_data(event: dict[str, Any]) -> dict[str, Any] | None:
     return data.to_dict() if data is not None else None
 
 
-def report(url: str | None) -> dict[str, Any]:
+def feedback_counts(url: str | None) -> dict[str, dict[str, int]]:
+    """Vote counts per entry, most votes first (see bot/feedback.py)."""
+    from .feedback import FeedbackStore
+
+    counts = FeedbackStore(url).counts()
+    return dict(sorted(counts.items(), key=lambda item: (-sum(item[1].values()), item[0])))
+
+
+def report(url: str | None, feedback_url: str | None = None) -> dict[str, Any]:
     from sqlalchemy import text
 
     engine = _engine(url)
+    feedback = feedback_counts(feedback_url or os.environ.get("FEEDBACK_DB_URL") or engine.url)
     routes: Counter = Counter()
     rules: Counter = Counter()
     entries: Counter = Counter()
@@ -110,6 +122,7 @@ def report(url: str | None) -> dict[str, Any]:
         "rules": dict(rules.most_common()),
         "entries": dict(entries.most_common()),
         "fallback_questions": dict(fallback_questions.most_common(50)),
+        "feedback": feedback,
     }
 
 
@@ -120,6 +133,9 @@ def format_report(data: dict[str, Any]) -> str:
         lines.append(f"\n{title}:")
         for name, count in data[key].items() or [("(none)", 0)]:
             lines.append(f"  {count:5d}  {name}")
+    lines.append("\nanswer feedback (up, down, flag):")
+    for entry_id, votes in data.get("feedback", {}).items() or [("(none)", dict.fromkeys(("up", "down", "flag"), 0))]:
+        lines.append(f"  {votes['up']:5d} {votes['down']:5d} {votes['flag']:5d}  {entry_id}")
     return "\n".join(lines)
 
 
