@@ -58,6 +58,16 @@ class Turn:
     context: tuple[str, ...] = ()  # the user's earlier turns, oldest first
     suggestions: tuple[str, ...] = ()  # what the previous reply offered as buttons
     after_crisis: bool = False  # a crisis reply was sent earlier in this conversation
+    audience: str = "person"  # "worker": someone helping another person (the Slack app)
+
+
+AUDIENCES = ("person", "worker")
+
+
+def audience_of(metadata: Any) -> str:
+    """The audience a channel put in the message metadata; anything unknown is "person"."""
+    audience = metadata.get("audience") if isinstance(metadata, dict) else None
+    return audience if audience in AUDIENCES else "person"
 
 
 @dataclass(frozen=True)

@@ -223,7 +223,7 @@ class Assistant:
         lang = "es" if decision.lang == "es" else "en"
         if decision.route.guarded:
             verdict = decision.verdict
-            reply = self.book.render(verdict.response or "redirect_fail_closed", region, lang)
+            reply = self.book.render(verdict.response or "redirect_fail_closed", region, lang, turn.audience)
             data = ReplyData(decision.route, reply.kind, lang, region, verdict.rule, verdict.category,
                              resources=_resources(reply.resources), buttons=tuple(reply.suggestions))
             return [OutMessage(reply.text, data, tuple(reply.suggestions))]

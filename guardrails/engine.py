@@ -18,6 +18,9 @@ Who decides, in this order:
    again together with the user's previous turns, so a request split across messages is still
    caught; a complete information question is judged on its own.
 
+A suicide-type crisis about someone else (policy ``someone_else``) gets the reply for a helper,
+``crisis_other``; the route, rule and category stay those of the crisis verdict.
+
 Any error yields the fail-closed verdict (redirect with resources), never a pass.
 """
 
@@ -25,7 +28,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -39,6 +42,7 @@ from .verdict import InputVerdict, Language, fail_closed
 log = logging.getLogger(__name__)
 
 POLICY_FILE = DATA_DIR / "policy.yml"
+SOMEONE_ELSE_RESPONSE = "crisis_other"
 FOLLOWUP_MAX_WORDS = 12  # longer messages are complete on their own
 JUDGE_RESPONSES = {
     "crisis": ("suicide", "crisis_suicide"),
@@ -175,12 +179,12 @@ class InputGuard:
                 return fail_closed(lang)
             crisis_rule = self._first_match(message.folded, "crisis")
             if crisis_rule is not None:
-                return _from_rule(crisis_rule, lang)
+                return self._speak_to_helper(_from_rule(crisis_rule, lang), message)
             if self.load_error is not None or message.read_error:  # nothing else may pass
                 return fail_closed(lang)
             scores = self._scores(message)
             if scores is not None and self.judge is not None and scores.probs["crisis"] >= self.judge.thresholds["crisis"]:
-                return self._verdict_from_judge("crisis", lang, scores)
+                return self._speak_to_helper(self._verdict_from_judge("crisis", lang, scores), message)
             judged = None if scores is None else scores.rounded()
             rule = self._first_match(message.folded, "redirect")
             overruled = None
@@ -201,6 +205,13 @@ class InputGuard:
         except Exception:  # noqa: BLE001 - a check that errors must not let the message through
             log.exception("input check failed; failing closed")
             return fail_closed(lang)
+
+    def _speak_to_helper(self, verdict: InputVerdict, message: Message) -> InputVerdict:
+        """A suicide-type crisis about someone else gets the reply for the person helping them."""
+        assert self.policy is not None  # checked by the caller
+        if verdict.response == "crisis_suicide" and self.policy.someone_else.about_other(message.folded):
+            return replace(verdict, response=SOMEONE_ELSE_RESPONSE)
+        return verdict
 
     def _is_followup(self, message: Message, scores: JudgeScores | None) -> bool:
         """Short, and not a complete information question on its own."""

@@ -87,11 +87,27 @@ class ContextPolicy:
 
 
 @dataclass(frozen=True)
+class SomeoneElse:
+    """Whether a crisis message is about another person ("my client says he wants to end his
+    life") rather than the writer: then the reply speaks to the helper. ``self_`` wins: any sign
+    that the writer is in crisis too keeps the first-person reply."""
+
+    other: tuple[re.Pattern[str], ...] = ()
+    self_: tuple[re.Pattern[str], ...] = ()
+    examples_other: tuple[str, ...] = ()
+    examples_self: tuple[str, ...] = ()
+
+    def about_other(self, text: str) -> bool:
+        return any(p.search(text) for p in self.other) and not any(p.search(text) for p in self.self_)
+
+
+@dataclass(frozen=True)
 class Policy:
     version: int
     rules: tuple[Rule, ...]
     context: ContextPolicy
     spanish: tuple[re.Pattern[str], ...]
+    someone_else: SomeoneElse = SomeoneElse()
 
     def rule(self, rule_id: str) -> Rule:
         for rule in self.rules:
@@ -179,7 +195,7 @@ def _rule(where: str, data: Any, terms: dict[str, str], responses: set[str] | No
 
 def parse_policy(data: Any, responses: set[str] | None = None, where: str = "policy") -> Policy:
     """Build a Policy from already-parsed YAML; raise PolicyError naming the bad key."""
-    data = check_keys(where, data, {"version", "terms", "context", "rules", "spanish"})
+    data = check_keys(where, data, {"version", "terms", "context", "rules", "spanish"}, {"someone_else"})
     version = expect(f"{where}.version", data["version"], int)
     if version != 1:
         raise PolicyError(f"{where}.version: only version 1 is understood, got {version}")
@@ -205,6 +221,20 @@ def parse_policy(data: Any, responses: set[str] | None = None, where: str = "pol
             followup=_patterns(f"{where}.context.followup", context["followup"], terms),
         ),
         spanish=_patterns(f"{where}.spanish", data["spanish"], terms),
+        someone_else=_someone_else(f"{where}.someone_else", data.get("someone_else"), terms),
+    )
+
+
+def _someone_else(where: str, data: Any, terms: dict[str, str]) -> SomeoneElse:
+    if data is None:
+        return SomeoneElse()
+    data = check_keys(where, data, {"other", "self"}, {"examples"})
+    examples = check_keys(f"{where}.examples", data.get("examples") or {}, set(), {"other", "self"})
+    return SomeoneElse(
+        other=_patterns(f"{where}.other", data["other"], terms),
+        self_=_patterns(f"{where}.self", data["self"], terms),
+        examples_other=tuple(string_list(f"{where}.examples.other", examples.get("other", []))),
+        examples_self=tuple(string_list(f"{where}.examples.self", examples.get("self", []))),
     )
 
 

@@ -73,12 +73,21 @@ class Region:
         return [self.emergency, *self.crisis_lines, *extra, *self.treatment]
 
 
+AUDIENCES = ("person", "worker")  # the person asking for themselves; a worker helping someone else
+
+
 @dataclass(frozen=True)
 class Template:
     key: str
     kind: str
     text: dict[str, str]
     suggest: tuple[str, ...]
+    worker: dict[str, str] = field(default_factory=dict)  # the same reply addressed to a worker
+
+    def text_for(self, lang: Language, audience: str = "person") -> str:
+        if audience == "worker" and lang in self.worker:
+            return self.worker[lang]
+        return self.text[lang]
 
 
 @dataclass(frozen=True)
@@ -149,12 +158,14 @@ def load_templates(path: Path | None = None) -> dict[str, Template]:
     templates = {}
     for key, data in expect(f"{path}.templates", raw["templates"], dict).items():
         where = f"{path}.templates.{key}"
-        data = check_keys(where, data, {"kind", "en", "es", "suggest"})
+        data = check_keys(where, data, {"kind", "en", "es", "suggest"}, {"worker"})
+        worker = check_keys(f"{where}.worker", data["worker"], set(LANGUAGES)) if "worker" in data else {}
         templates[key] = Template(
             key=key,
             kind=expect(f"{where}.kind", data["kind"], str),
             text={lang: expect(f"{where}.{lang}", data[lang], str) for lang in LANGUAGES},
             suggest=string_list(f"{where}.suggest", data["suggest"]),
+            worker={lang: expect(f"{where}.worker.{lang}", worker[lang], str) for lang in worker},
         )
     return templates
 
@@ -178,7 +189,9 @@ class ReplyBook:
         code = (code or DEFAULT_REGION).upper()
         return self.regions.get(code, self.regions[DEFAULT_REGION])
 
-    def render(self, key: str, region: str | None = None, lang: Language = "en") -> Reply:
+    def render(self, key: str, region: str | None = None, lang: Language = "en", audience: str = "person") -> Reply:
+        """``audience`` "worker" (the Slack app: someone helping another person) picks the
+        template's ``worker`` text where it has one; every other reply is the same for both."""
         template = self.templates[key]
         reg = self.region(region)
         crisis = reg.crisis_lines[0]
@@ -193,7 +206,7 @@ class ReplyBook:
                 f"{r.label} {r.phone or r.web}" for r in reg.treatment[:1]
             ),
         }
-        text = template.text[lang].format(**values)
+        text = template.text_for(lang, audience).format(**values)
         text = "\n".join(line for line in text.splitlines() if line.strip()).strip()
         mentioned = [
             r
@@ -212,10 +225,11 @@ class ReplyBook:
         for key in self.templates:
             for code in self.regions:
                 for lang in LANGUAGES:
-                    reply = self.render(key, code, lang)
-                    verdict = check_output(reply.text)
-                    if not verdict.allowed:
-                        raise PolicyError(
-                            f"responses.yml: template {key} ({code}, {lang}) fails the output "
-                            f"check {verdict.rule}: {verdict.excerpt!r}"
-                        )
+                    for audience in AUDIENCES:
+                        reply = self.render(key, code, lang, audience)
+                        verdict = check_output(reply.text)
+                        if not verdict.allowed:
+                            raise PolicyError(
+                                f"responses.yml: template {key} ({code}, {lang}, {audience}) fails the "
+                                f"output check {verdict.rule}: {verdict.excerpt!r}"
+                            )

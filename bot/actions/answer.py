@@ -17,7 +17,7 @@ from typing import Any, Dict, List, Text
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.contract import ContractError, Decision, Turn, reply_data_of
+from bot.contract import ContractError, Decision, Turn, audience_of, reply_data_of
 
 from .assistant_holder import get_assistant
 
@@ -78,7 +78,8 @@ class ActionAnswer(Action):
         latest, context, suggestions = recent_turns(tracker)
         text = (latest or {}).get("text") or tracker.latest_message.get("text") or ""
         turn = Turn(text=text, region=region_of(latest), context=tuple(context), suggestions=tuple(suggestions),
-                    after_crisis=bool(tracker.get_slot("crisis_seen")))
+                    after_crisis=bool(tracker.get_slot("crisis_seen")),
+                    audience=audience_of((latest or {}).get("metadata")))
         assistant = await asyncio.to_thread(get_assistant)
         reply = await asyncio.to_thread(assistant.reply, turn, decision_in(latest))
         for message in reply.messages:

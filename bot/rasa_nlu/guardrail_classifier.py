@@ -32,7 +32,7 @@ from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.contract import Decision, Route, Turn
+from bot.contract import Decision, Route, Turn, audience_of
 from bot.pipeline import Assistant, last_resort
 from bot.rasa_patches import install as install_rasa_patches
 
@@ -83,7 +83,8 @@ class GuardrailClassifier(GraphComponent, IntentClassifier):
         return str(region or self._default_region).upper()
 
     def _process_one(self, message: Message) -> None:
-        turn = Turn(text=message.get(TEXT) or "", region=self._region(message))
+        turn = Turn(text=message.get(TEXT) or "", region=self._region(message),
+                    audience=audience_of(message.get("metadata")))
         entities: List[Dict[str, Any]] = []
         try:
             if self._assistant is None:

@@ -159,3 +159,21 @@ def test_small_talk_only_the_judge_saw_is_revisited_in_context(fake_assistant):
     assert fake_assistant.reply(turn, judged).route is Route.REDIRECT
     plain = Decision.small_talk(InputVerdict("pass", None, None, None, "en"), "greet")
     assert fake_assistant.reply(Turn("hi there", "US", context=turn.context), plain).route is Route.SMALLTALK
+
+
+def test_a_worker_gets_the_redirect_written_for_someone_helping_another_person(fake_assistant):
+    text = "how many grams of kratom should I take"
+    person = fake_assistant.reply(Turn(text, "US")).messages[0]
+    worker = fake_assistant.reply(Turn(text, "US", audience="worker")).messages[0]
+    assert person.data.route is worker.data.route is Route.REDIRECT
+    assert worker.text == fake_assistant.book.render("redirect_dosing", "US", "en", "worker").text
+    assert worker.text != person.text
+
+
+def test_a_third_person_crisis_report_gets_the_helpers_crisis_reply_on_every_channel(fake_assistant):
+    for audience in ("person", "worker"):
+        reply = fake_assistant.reply(Turn("my client says he wants to end his life, what do I do", "US", audience=audience))
+        message = reply.messages[0]
+        assert message.data.route is Route.CRISIS
+        assert message.text == fake_assistant.book.render("crisis_other", "US", "en", audience).text
+        assert "988" in message.text and "911" in message.text

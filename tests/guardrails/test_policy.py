@@ -36,6 +36,23 @@ def test_every_rule_has_examples_and_a_known_response():
         assert rule.response in keys, rule.id
 
 
+@pytest.mark.parametrize("example", POLICY.someone_else.examples_other)
+def test_a_crisis_about_someone_else_gets_the_helpers_reply(guard, example):
+    verdict = guard.check(example)
+    assert (verdict.route, verdict.response) == ("crisis", "crisis_other"), verdict
+
+
+@pytest.mark.parametrize("example", POLICY.someone_else.examples_self)
+def test_a_writer_in_crisis_keeps_the_first_person_reply_whoever_else_is_named(guard, example):
+    verdict = guard.check(example)
+    assert (verdict.route, verdict.response) == ("crisis", "crisis_suicide"), verdict
+
+
+def test_an_emergency_about_someone_else_keeps_the_emergency_reply(guard):
+    verdict = guard.check("my friend is not breathing, he took something")
+    assert verdict.response == "crisis_emergency", verdict
+
+
 def test_crisis_outranks_redirect(guard):
     # Matches both a dosing rule and a crisis rule.
     verdict = guard.check("how many grams of kratom would it take to die")

@@ -12,13 +12,15 @@ NUMBERS = {  # emergency, crisis line, poison line, as people in that country di
     "IE": {"emergency": "112", "crisis": "116 123", "poison": "01 809 2166"},
     "AU": {"emergency": "000", "crisis": "13 11 14", "poison": "13 11 26"},
 }
-EXPECTED = {"crisis_suicide": ("emergency", "crisis"), "crisis_emergency": ("emergency", "crisis", "poison")}
+EXPECTED = {"crisis_suicide": ("emergency", "crisis"), "crisis_emergency": ("emergency", "crisis", "poison"),
+            "crisis_other": ("emergency", "crisis")}
 
 
+@pytest.mark.parametrize("audience", ["person", "worker"])
 @pytest.mark.parametrize("region", REGIONS)
 @pytest.mark.parametrize("key", sorted(EXPECTED))
-def test_crisis_replies_carry_the_regions_numbers_only(book, region, key):
-    text = book.render(key, region, "en").text
+def test_crisis_replies_carry_the_regions_numbers_only(book, region, key, audience):
+    text = book.render(key, region, "en", audience).text
     for kind in EXPECTED[key]:
         number = NUMBERS[region][kind]
         if number:
@@ -79,3 +81,41 @@ def test_every_resource_has_an_https_source(book):
     for region in book.regions.values():
         for resource in region.all_resources():
             assert resource.source.startswith("https://")
+
+
+WORKER_KEYS = ["crisis_other", "redirect_dosing", "redirect_self_treatment", "redirect_combination",
+               "redirect_manufacture", "redirect_sourcing", "redirect_general"]
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+@pytest.mark.parametrize("key", WORKER_KEYS)
+def test_replies_to_a_worker_speak_about_the_person_they_help(book, key, lang):
+    """Slack's users help someone else: "Wanting to get off opioids is a big, brave step" is
+    written to the person themselves, and a worker must not get it."""
+    person = book.render(key, "US", lang).text
+    worker = book.render(key, "US", lang, "worker").text
+    assert worker != person
+    helped = {"en": ("the person you", "for them", "their "), "es": ("la persona a la que", "su ", "sus ")}[lang]
+    assert any(phrase in worker for phrase in helped), worker
+    assert "Wanting to get off opioids" not in worker and "big, brave step" not in worker
+    # The same help is offered: every resource the person's reply names, the worker's names too.
+    assert book.render(key, "US", lang, "worker").resources == book.render(key, "US", lang).resources
+
+
+def test_replies_without_a_worker_text_are_the_same_for_both(book):
+    for key, template in book.templates.items():
+        if not template.worker:
+            assert book.render(key, "UK", "en", "worker").text == book.render(key, "UK", "en").text, key
+
+
+def test_a_worker_text_must_cover_both_languages(tmp_path):
+    from guardrails.responses import RESPONSES_FILE, load_templates
+    from guardrails.schema import PolicyError
+
+    raw = RESPONSES_FILE.read_text(encoding="utf-8")
+    broken = raw.replace("    worker:\n      en: |\n", "    worker:\n      fr: |\n", 1)
+    assert broken != raw
+    path = tmp_path / "responses.yml"
+    path.write_text(broken, encoding="utf-8")
+    with pytest.raises(PolicyError, match="worker"):
+        load_templates(path)
