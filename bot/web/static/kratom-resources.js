@@ -196,6 +196,12 @@ window.KRATOM_CRISIS = {
       "\\b(quiero|voy a) (cortarme|matarme|morirme|hacerme dano)\\b|\\bme (quiero|voy a) (cortar|matar|morir)\\b|\\bsi me muero\\b|\\bnadie me (va a )?extranar\\b|\\b(razon|motivo|sentido) (para|de) seguir (viviendo|vivo|vivienda|aqui)\\b|\\bno (tiene|le veo) sentido (vivir|la vida|seguir)\\b|\\bquiero desaparecer\\b"
      ],
      "none": []
+    },
+    {
+     "all": [
+      "\\bse (quiere|va a|piensa|quiso|intento) (matar|suicidar|quitar la vida)\\b|\\bse quiere morir\\b|\\b(quiere|va a|piensa|intento) (matarse|suicidarse|quitarse la vida)\\b"
+     ],
+     "none": []
     }
    ],
    "unless": [
