@@ -147,8 +147,10 @@ def rasa_server(
     cors: list[str] | None = None,
     log_name: str = "rasa",
     model: Path = MODEL,
+    health_path: str = "/webhooks/rest/",
     **env: str,
 ) -> Server:
+    """``health_path``: a channel's health route (the Slack credentials open no REST channel)."""
     port = port or free_port()
     cmd = [
         str(RASA_BIN), "run", "--model", str(model), "--endpoints", str(endpoints),
@@ -161,7 +163,7 @@ def rasa_server(
         name="rasa",
         cmd=cmd,
         env=base_env(ACTION_ENDPOINT_URL=actions_url, **env),
-        health_url=f"http://127.0.0.1:{port}/webhooks/rest/",
+        health_url=f"http://127.0.0.1:{port}{health_path}",
         log_path=LOGS / f"{log_name}-{port}.log",
         port=port,
     )

@@ -36,6 +36,15 @@ MAX_CONTEXT_ELEMENTS = 10
 MAX_CONTEXT_CHARS = 2000
 MAX_FALLBACK_CHARS = 3900  # Slack truncates `text` long before its 40k hard limit in notifications
 MAX_SUGGESTIONS = 5
+MAX_BUTTON_TEXT = 75
+MAX_BUTTON_VALUE = 2000
+
+# Interactive elements (block_actions): what the channel does when one is pressed.
+ASK_ACTION = "kratom_ask"  # a suggestion: ask it as if typed (action ids kratom_ask_0 ... _4)
+FLAG_ACTION = "kratom_flag"  # flag an answer for the knowledge-base authors (value: entry id)
+SHARE_ACTION = "kratom_share"  # post a private answer to the channel (value: {"q", "e"})
+REGION_ACTION = "kratom_region"  # App Home: the user's region for phone numbers
+ENTRY_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
 
 LABELS = {
     "en": {
@@ -47,6 +56,9 @@ LABELS = {
         "sources": "Sources",
         "reviewed": "Reviewed",
         "suggest": ":speech_balloon: You could also ask:",
+        "flag": "Flag this answer",
+        "share": "Share in channel",
+        "shared_by": "Shared by",
     },
     "es": {
         "crisis_header": ":rotating_light: Busca ayuda ahora",
@@ -57,6 +69,9 @@ LABELS = {
         "sources": "Fuentes",
         "reviewed": "Revisado",
         "suggest": ":speech_balloon: También puedes preguntar:",
+        "flag": "Señalar esta respuesta",
+        "share": "Compartir en el canal",
+        "shared_by": "Compartido por",
     },
 }
 
@@ -193,12 +208,35 @@ def _context(texts: Sequence[str]) -> dict[str, Any] | None:
     return {"type": "context", "elements": elements} if elements else None
 
 
-def _suggestion_block(reply: BotReply) -> dict[str, Any] | None:
-    items = reply.suggestions()
+def _button(text: str, action_id: str, value: str) -> dict[str, Any]:
+    label = text if len(text) <= MAX_BUTTON_TEXT else text[: MAX_BUTTON_TEXT - 1].rstrip() + "…"
+    return {"type": "button", "action_id": action_id, "text": {"type": "plain_text", "text": label, "emoji": False},
+            "value": value}
+
+
+def _suggestion_blocks(reply: BotReply) -> list[dict[str, Any]]:
+    """Suggestions as buttons (pressing one asks it), under a short label."""
+    items = [q for q in reply.suggestions() if len(q) <= MAX_BUTTON_VALUE]
     if not items:
+        return []
+    label = _context([LABELS[reply.lang]["suggest"]])
+    buttons = [_button(q, f"{ASK_ACTION}_{i}", q) for i, q in enumerate(items)]
+    return [label, {"type": "actions", "block_id": "kratom_suggestions", "elements": buttons}]  # type: ignore[list-item]
+
+
+def _answer_actions(reply: BotReply, question: str | None, shareable: bool) -> dict[str, Any] | None:
+    """Under an answer: "Flag this answer" always; "Share in channel" for a private answer."""
+    entry = reply.data.get("entry_id")
+    if not isinstance(entry, str) or not ENTRY_ID.match(entry):
         return None
-    line = LABELS[reply.lang]["suggest"] + " " + " · ".join(f"“{escape(q)}”" for q in items)
-    return _context([line])
+    labels = LABELS[reply.lang]
+    elements = []
+    if shareable and question:
+        value = json.dumps({"q": question, "e": entry}, ensure_ascii=False)
+        if len(value) <= MAX_BUTTON_VALUE:
+            elements.append(_button(labels["share"], SHARE_ACTION, value))
+    elements.append(_button(labels["flag"], FLAG_ACTION, entry))
+    return {"type": "actions", "block_id": f"kratom_answer_{entry}"[:255], "elements": elements}
 
 
 def _answer_text(reply: BotReply) -> str:
@@ -283,17 +321,31 @@ def _crisis_blocks(reply: BotReply) -> list[dict[str, Any]]:
     return blocks
 
 
-def reply_blocks(reply: BotReply) -> list[dict[str, Any]]:
-    """The blocks for one reply, by route: crisis, answer, or a plain section for the rest."""
+def is_answer(reply: BotReply) -> bool:
+    return reply.route == "answer" and reply.kind in ("answer", "") and bool(reply.data.get("sources") or reply.data.get("answer"))
+
+
+def reply_blocks(reply: BotReply, *, question: str | None = None, shareable: bool = False,
+                 interactive: bool = True) -> list[dict[str, Any]]:
+    """The blocks for one reply, by route: crisis, answer, or a plain section for the rest.
+
+    ``interactive``: suggestion buttons and, under an answer, "Flag this answer" (and "Share in
+    channel" when ``shareable``: a private answer, with the ``question`` that produced it)."""
     if reply.route == "crisis" or reply.kind == "crisis":
         blocks = _crisis_blocks(reply)
-    elif reply.route == "answer" and reply.kind in ("answer", "") and (reply.data.get("sources") or reply.data.get("answer")):
+    elif is_answer(reply):
         blocks = _answer_blocks(reply)
+        actions = _answer_actions(reply, question, shareable) if interactive else None
+        if actions:
+            blocks.append(actions)
     else:  # redirect, fallback, unavailable, small talk, notes and reminders
         blocks = _section(_bullets(escape(reply.text))) if reply.text else []
-    suggestion = _suggestion_block(reply)
-    if suggestion:
-        blocks.append(suggestion)
+    if interactive:
+        blocks += _suggestion_blocks(reply)
+    else:
+        items = reply.suggestions()
+        if items:
+            blocks.append(_context([LABELS[reply.lang]["suggest"] + " " + " · ".join(f"“{escape(q)}”" for q in items)]))
     return blocks
 
 
@@ -303,6 +355,14 @@ class SlackMessage:
 
     text: str
     blocks: list[dict[str, Any]]
+    replies: tuple[BotReply, ...] = ()  # what the assistant replied, for the channel's decisions
+
+    def answer_entry(self) -> str | None:
+        """The knowledge-base entry this message answers with, if it is an answer."""
+        for reply in self.replies:
+            if is_answer(reply) and isinstance(reply.data.get("entry_id"), str):
+                return reply.data["entry_id"]
+        return None
 
     def as_kwargs(self) -> dict[str, Any]:
         return {"text": self.text, "blocks": self.blocks}
@@ -324,22 +384,27 @@ def fallback_text(replies: Sequence[BotReply]) -> str:
     return text
 
 
-def build_message(messages: Iterable[Mapping[str, Any]]) -> SlackMessage:
+def build_message(messages: Iterable[Mapping[str, Any]], *, question: str | None = None, shareable: bool = False,
+                  interactive: bool = True, shared_by: str | None = None) -> SlackMessage:
     """One Slack message from all the Rasa messages for one user message.
 
     Empty input gives an empty message: the channel replaces "Rasa said nothing" with the
-    "temporarily unavailable" reply before calling this.
+    "temporarily unavailable" reply before calling this. ``shared_by`` (a Slack user id) adds
+    "Shared by @user" on top: an answer someone shared from a private reply.
     """
     replies = group_messages(messages)
     blocks: list[dict[str, Any]] = []
+    if shared_by and re.match(r"^[UW][A-Z0-9]+$", shared_by):
+        lang = replies[0].lang if replies else "en"
+        blocks.append(_context([f"{LABELS[lang]['shared_by']} <@{shared_by}>"]))  # type: ignore[list-item]
     for reply in replies:
-        blocks += reply_blocks(reply)
+        blocks += reply_blocks(reply, question=question, shareable=shareable, interactive=interactive)
     if len(blocks) > MAX_BLOCKS:
         blocks = blocks[:MAX_BLOCKS]
     text = fallback_text(replies)
     if not text and blocks:
         text = " "
-    return SlackMessage(text=text, blocks=blocks)
+    return SlackMessage(text=text, blocks=blocks, replies=tuple(replies))
 
 
 # -- request signatures ----------------------------------------------------------------------
@@ -421,9 +486,71 @@ def classify_event(payload: Mapping[str, Any], own_ids: Iterable[str] = ()) -> s
     return None
 
 
+def is_direct_message(event: Mapping[str, Any]) -> bool:
+    return event.get("channel_type") == "im" or str(event.get("channel") or "").startswith("D")
+
+
 def reply_thread(event: Mapping[str, Any]) -> str | None:
-    """Replies go in the message's thread: its ``thread_ts`` if it is in one, else its ``ts``."""
+    """Where the reply goes. A direct message is answered in the DM itself (in its thread only
+    if it was written in one); an @mention in a channel is answered in a thread: the message's
+    own thread if it is in one, else a new thread under the message."""
+    if is_direct_message(event):
+        return event.get("thread_ts") or None
     return event.get("thread_ts") or event.get("ts")
+
+
+def conversation_key(team: str | None, channel: str, user: str, thread: str | None) -> str:
+    """The conversation (Rasa sender) a message belongs to: one per person per DM, and one per
+    person per thread, so context never mixes two threads or two people's words."""
+    base = f"slack:{team or '-'}:{channel}:{user}"
+    return f"{base}:{thread}" if thread else base
+
+
+# -- App Home ------------------------------------------------------------------------------------
+HOME_INTRO = (
+    "*What I do:* answer questions about kratom, opioid withdrawal, treatment and overdose safety "
+    "with short entries checked against health agencies' sources, each with its sources and review date.\n"
+    "*What I don't do:* give doses, plan a taper or detox, say what is safe to mix, or recommend products. "
+    "I point to people who can help instead. Crisis messages get crisis lines straight away.\n"
+    "Information only, not medical advice. Written for people helping someone else: replies about "
+    "a third person speak to you as their helper."
+)
+HOME_HOW = (
+    "*How to ask:* send me a direct message, mention me in a channel (I answer in a thread), or type "
+    "`/kratom-info your question` for an answer only you see, which you can then share in the channel."
+)
+HOME_PRIVACY = (
+    "*Privacy:* messages are processed by your organisation's own server, never sent to third parties. "
+    "Your Slack id is stored only as a keyed hash; phone numbers, e-mail and street addresses and names "
+    "are removed from messages before they are stored, and stored conversations are deleted after the "
+    "retention period your admin sets. Your region setting is kept so replies use your phone numbers. "
+    "\"Flag this answer\" sends only the answer's id to the knowledge-base authors."
+)
+
+
+def home_view(region_code: str, region_name: str, resources: Sequence[Mapping[str, Any]],
+              regions: Sequence[tuple[str, str]]) -> dict[str, Any]:
+    """The App Home tab: what the app does, help numbers for the user's region, privacy, and
+    the region setting (a select; choosing sends ``REGION_ACTION``)."""
+    options = [{"text": {"type": "plain_text", "text": name[:75]}, "value": code} for code, name in regions]
+    current = next((o for o in options if o["value"] == region_code), options[0])
+    reach = [LABELS["en"]["reach"] + f" ({escape(region_name)})", *(resource_line(r) for r in resources)]
+    return {
+        "type": "home",
+        "blocks": [
+            {"type": "header", "text": {"type": "plain_text", "text": "Kratom & opioid withdrawal information"}},
+            {"type": "section", "text": {"type": "mrkdwn", "text": HOME_INTRO}},
+            {"type": "section", "text": {"type": "mrkdwn", "text": HOME_HOW}},
+            {"type": "divider"},
+            {"type": "section", "text": {"type": "mrkdwn", "text": "\n".join(reach)[:MAX_SECTION_CHARS]}},
+            {"type": "section", "block_id": "kratom_region",
+             "text": {"type": "mrkdwn", "text": "*Your region* (which phone numbers replies show):"},
+             "accessory": {"type": "static_select", "action_id": REGION_ACTION, "options": options,
+                           "initial_option": current}},
+            {"type": "divider"},
+            {"type": "context", "elements": [{"type": "mrkdwn", "text": HOME_PRIVACY}]},
+        ],
+    }
 
 
 _MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")

@@ -20,6 +20,11 @@ from bot.channels.slack_blocks import (
     group_messages,
     parse_data,
     reply_thread,
+    conversation_key,
+    home_view,
+    FLAG_ACTION,
+    SHARE_ACTION,
+    REGION_ACTION,
     signature,
     verify_signature,
 )
@@ -36,7 +41,8 @@ SOURCES = [
 
 
 def answer_messages(answer: str = "Kratom can rarely injure the liver.", buttons=("Is kratom safe?",)) -> list[dict]:
-    data = {"route": "answer", "kind": "answer", "answer": answer, "sources": SOURCES, "reviewed_on": "2026-11-26"}
+    data = {"route": "answer", "kind": "answer", "answer": answer, "sources": SOURCES, "reviewed_on": "2026-11-26",
+            "entry_id": "kratom-liver-injury"}
     text = f"{answer}\n\nSources:\n- NIH LiverTox (NIDDK), \"Kratom\": https://livertox.nih.gov/Kratom.htm\nReviewed 2026-11-26 (editorial)."
     return [
         {"recipient_id": "u", "text": text, "buttons": [{"title": b, "payload": b} for b in buttons]},
@@ -61,14 +67,22 @@ def all_text(blocks: list[dict]) -> str:
         if "text" in block:
             out.append(block["text"]["text"])
         for element in block.get("elements", []):
-            out.append(element["text"])
+            text = element["text"]
+            out.append(text["text"] if isinstance(text, dict) else text)
     return "\n".join(out)
 
 
 def assert_valid_blocks(blocks: list[dict]) -> None:
     assert 0 < len(blocks) <= MAX_BLOCKS
     for block in blocks:
-        assert block["type"] in {"section", "context", "header", "divider"}
+        assert block["type"] in {"section", "context", "header", "divider", "actions"}
+        if block["type"] == "actions":
+            assert 1 <= len(block["elements"]) <= 25
+            ids = [e["action_id"] for e in block["elements"]]
+            assert len(ids) == len(set(ids))  # Slack rejects repeated action ids in a block
+            for element in block["elements"]:
+                assert element["type"] == "button"
+                assert 0 < len(element["text"]["text"]) <= 75 and len(element["value"]) <= 2000
         if block["type"] == "section":
             assert block["text"]["type"] == "mrkdwn" and 0 < len(block["text"]["text"]) <= MAX_SECTION_CHARS
         if block["type"] == "header":
@@ -95,7 +109,9 @@ def test_answer_is_a_section_with_sources_and_review_date_in_context():
     assert "<https://example.org/a?b=1&amp;c=2|A &lt;review&gt; &amp; more>" in context
     assert "Clinical Pharmacology &amp; Therapeutics" in context
     assert "Reviewed 2026-11-26" in context
-    assert "Is kratom safe?" in context  # suggestions as a context line
+    buttons = [e for b in blocks if b["type"] == "actions" for e in b["elements"]]
+    assert [(e["text"]["text"], e["value"]) for e in buttons if e["action_id"].startswith("kratom_ask_")] == [
+        ("Is kratom safe?", "Is kratom safe?")]  # suggestions are buttons that ask them
     assert "Sources:" not in blocks[0]["text"]["text"]
     assert message.text.startswith("Kratom can rarely injure the liver.")  # plain fallback keeps everything
     assert "livertox.nih.gov" in message.text
@@ -153,9 +169,12 @@ def test_redirect_fallback_and_smalltalk_are_plain_sections_with_suggestions(rou
     message = build_message([{"text": "I can't help with amounts.\n- SAMHSA: call 1-800-662-4357"}, {"custom": {"data": json.dumps(data)}}])
     blocks = message.blocks
     assert_valid_blocks(blocks)
-    assert [b["type"] for b in blocks] == ["section", "context"]
+    assert [b["type"] for b in blocks] == ["section", "context", "actions"]
     assert "• SAMHSA: call 1-800-662-4357" in blocks[0]["text"]["text"]
-    assert blocks[1]["elements"][0]["text"] == ":speech_balloon: You could also ask: “What is kratom?” · “Is kratom safe?”"
+    assert blocks[1]["elements"][0]["text"] == ":speech_balloon: You could also ask:"
+    assert [(e["action_id"], e["value"]) for e in blocks[2]["elements"]] == [
+        ("kratom_ask_0", "What is kratom?"), ("kratom_ask_1", "Is kratom safe?")]
+    assert FLAG_ACTION not in json.dumps(blocks)  # only answers can be flagged
 
 
 def test_text_split_by_rasa_belongs_to_one_reply_and_replies_stay_in_order():
@@ -259,9 +278,56 @@ def test_own_user_id_learned_elsewhere_is_ignored_too():
     assert classify_event(p, {"UBOT2"}) == "own message"
 
 
-def test_reply_thread_is_the_thread_or_the_message():
-    assert reply_thread({"ts": "2.0"}) == "2.0"
-    assert reply_thread({"ts": "2.0", "thread_ts": "1.0"}) == "1.0"
+def test_a_mention_is_answered_in_a_thread_and_a_dm_in_the_dm():
+    assert reply_thread({"ts": "2.0", "channel": "C1"}) == "2.0"
+    assert reply_thread({"ts": "2.0", "thread_ts": "1.0", "channel": "C1"}) == "1.0"
+    assert reply_thread({"ts": "2.0", "channel": "D1", "channel_type": "im"}) is None
+    assert reply_thread({"ts": "2.0", "thread_ts": "1.0", "channel": "D1", "channel_type": "im"}) == "1.0"
+
+
+def test_context_is_kept_per_person_per_thread():
+    keys = {conversation_key("T", "C1", "U1", "1.0"), conversation_key("T", "C1", "U1", "2.0"),
+            conversation_key("T", "C1", "U2", "1.0"), conversation_key("T", "D1", "U1", None)}
+    assert len(keys) == 4
+
+
+def test_an_answer_can_be_flagged_and_a_private_one_shared():
+    public = build_message(answer_messages(), question="can kratom hurt my liver?")
+    actions = [e for b in public.blocks if b["type"] == "actions" for e in b["elements"]]
+    assert [e["value"] for e in actions if e["action_id"] == FLAG_ACTION] == ["kratom-liver-injury"]
+    assert SHARE_ACTION not in [e["action_id"] for e in actions]
+    private = build_message(answer_messages(), question="can kratom hurt my liver?", shareable=True)
+    assert_valid_blocks(private.blocks)
+    share = [e for b in private.blocks if b["type"] == "actions" for e in b["elements"] if e["action_id"] == SHARE_ACTION]
+    assert [json.loads(e["value"]) for e in share] == [{"q": "can kratom hurt my liver?", "e": "kratom-liver-injury"}]
+    assert private.answer_entry() == "kratom-liver-injury"
+
+
+def test_crisis_replies_have_no_share_or_flag_buttons():
+    message = build_message([{"text": CRISIS_TEXT}, {"custom": {"data": CRISIS_DATA}}], question="x", shareable=True)
+    assert "actions" not in [b["type"] for b in message.blocks]
+    assert message.answer_entry() is None
+
+
+def test_a_shared_answer_says_who_shared_it():
+    message = build_message(answer_messages(), shared_by="UWORKER01", interactive=False)
+    assert message.blocks[0]["elements"][0]["text"] == "Shared by <@UWORKER01>"
+    assert "actions" not in [b["type"] for b in message.blocks]
+    assert "<@" not in json.dumps(build_message(answer_messages(), shared_by="<!channel>").blocks)
+
+
+def test_home_view_shows_the_users_region_numbers_and_the_region_setting():
+    from guardrails import REGIONS, ReplyBook
+
+    book = ReplyBook.from_files()
+    region = book.region("UK")
+    view = home_view("UK", region.name, [r.as_dict() for r in region.all_resources()],
+                     [(c, book.region(c).name) for c in REGIONS])
+    text = json.dumps(view)
+    assert "116 123" in text and "999" in text and "988" not in text
+    select = [b for b in view["blocks"] if b.get("accessory", {}).get("action_id") == REGION_ACTION][0]["accessory"]
+    assert select["initial_option"]["value"] == "UK"
+    assert [o["value"] for o in select["options"]] == list(REGIONS)
 
 
 @pytest.mark.parametrize(
