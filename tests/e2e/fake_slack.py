@@ -242,7 +242,7 @@ class FakeSocketMode:
             asyncio.set_event_loop(self._loop)
             try:
                 self._loop.run_until_complete(main())
-            except Exception:  # noqa: BLE001 - stopped
+            except (Exception, asyncio.CancelledError):  # noqa: BLE001 - stopped
                 pass
 
         self._thread = threading.Thread(target=run, name="fake-socket-mode", daemon=True)
