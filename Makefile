@@ -19,7 +19,7 @@ export TOKENIZERS_PARALLELISM := false
 MODEL_INPUTS := $(PROJECT)/config.yml $(PROJECT)/domain.yml $(wildcard $(PROJECT)/data/*.yml bot/rasa_nlu/*.py)
 KB_INPUTS    := $(wildcard knowledge/entries/*.md knowledge/entries/es/*.md knowledge/*.yml knowledge/*.py embedding/*.py)
 
-.PHONY: help setup envs chat serve web test test-fast bench kb-validate audit clean
+.PHONY: help setup envs chat serve web slack test test-fast bench kb-validate audit clean
 
 help:
 	@echo "make chat   - set everything up, start the assistant and chat with it in the terminal"
@@ -27,6 +27,7 @@ help:
 	@echo "make setup  - create both Python environments, build the index, train the Rasa model"
 	@echo "make serve  - action server + Rasa REST channel on localhost:$(PORT) until Ctrl-C"
 	@echo "make web    - the stack plus a demo page with the chat widget"
+	@echo "make slack  - the Slack app in Socket Mode (SLACK_BOT_TOKEN, SLACK_APP_TOKEN; docs/slack/SLACK.md)"
 
 envs: $(VENV)/.lock-hash $(VENV_RASA)/.lock-hash
 
@@ -60,6 +61,11 @@ serve: setup
 
 web: setup
 	@$(PY) -m bot.web.devweb
+
+# The Slack app. Socket Mode: it connects out to Slack, so Rasa listens on 127.0.0.1 only and no
+# public address is needed. Tokens from the environment or .env.slack (never committed).
+slack: setup
+	@PORT=$(PORT) $(PY) -m bot.devstack slack --port $(PORT)
 
 test: setup
 	@$(PY) -m pytest $(PYTEST_ARGS)

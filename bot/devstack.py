@@ -2,6 +2,7 @@
 
     python -m bot.devstack serve [--port 5005]      # foreground until Ctrl-C, stops both
     python -m bot.devstack chat [--region UK]       # starts both, opens a terminal chat, stops both
+    python -m bot.devstack slack                     # the Slack app (Socket Mode) until Ctrl-C
 
 Each server gets a free port unless one is given, a log file under build/logs/, and is stopped
 (SIGTERM, then SIGKILL) on exit. ``GET /`` on the Rasa port answers once both are ready.
@@ -287,6 +288,37 @@ def chat(rasa_url: str, region: str | None) -> None:
         shell.forget_history(editing)
 
 
+SLACK_ENV_FILE = REPO / ".env.slack"
+
+
+def slack_env(path: Path = SLACK_ENV_FILE) -> dict[str, str]:
+    """SLACK_* settings from the environment, else from ``.env.slack`` (KEY=value lines; git
+    ignores it). Raises SystemExit with what is missing, before anything starts."""
+    env = {k: v for k, v in os.environ.items() if k.startswith("SLACK_") and v.strip()}
+    if path.exists():
+        for line in path.read_text(encoding="utf-8").splitlines():
+            key, sep, value = line.strip().partition("=")
+            if sep and key.startswith("SLACK_") and key not in env and not key.startswith("#"):
+                env[key] = value.strip().strip("'\"")
+    if not env.get("SLACK_BOT_TOKEN") or not (env.get("SLACK_APP_TOKEN") or env.get("SLACK_SIGNING_SECRET")):
+        raise SystemExit("make slack needs SLACK_BOT_TOKEN and SLACK_APP_TOKEN (Socket Mode), in the environment or in "
+                         f"{path.name}: see docs/slack/SLACK.md")
+    return env
+
+
+def slack(port: int) -> None:
+    """The Slack app: action server + ``rasa run`` with only the Slack channel, on 127.0.0.1.
+    In Socket Mode the app connects out to Slack; nothing needs to reach this machine."""
+    env = slack_env()
+    with running_stack(port=port, credentials=PROJECT / "credentials.slack.yml", health_path="/webhooks/slack/",
+                       log_name="slack-rasa", **env) as stack:
+        mode = "Socket Mode" if env.get("SLACK_APP_TOKEN") else "HTTP events"
+        print(f"Slack app running ({mode}; logs in {LOGS}). Try a DM to the app: Is kratom legal? "
+              f"Ctrl-C stops. [pids rasa {stack.rasa.proc.pid} actions {stack.actions.proc.pid}]", flush=True)
+        while stack.rasa.proc.poll() is None and stack.actions.proc.poll() is None:
+            time.sleep(1)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="cmd", required=True)
@@ -294,8 +326,13 @@ def main(argv: list[str] | None = None) -> int:
     s.add_argument("--port", type=int, default=int(os.environ.get("PORT", "5005")))
     c = sub.add_parser("chat")
     c.add_argument("--region", default=os.environ.get("REGION"))
+    k = sub.add_parser("slack")
+    k.add_argument("--port", type=int, default=int(os.environ.get("PORT", "5005")))
     args = parser.parse_args(argv)
     with contextlib.suppress(KeyboardInterrupt), stop_on_signals():
+        if args.cmd == "slack":
+            slack(args.port)
+            return 0
         if args.cmd == "serve":
             with running_stack(port=args.port) as stack:
                 print(f"ready: {stack.rasa_url}/webhooks/rest/webhook (logs in {LOGS}); Ctrl-C stops "

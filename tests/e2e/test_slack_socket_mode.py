@@ -142,3 +142,56 @@ def test_zz_after_slack_drops_the_connection_the_app_reconnects_and_answers(sock
     socket_slack.socket.wait_ack(socket_slack.socket.send("events_api", event("my friend is not breathing", channel)))
     posts = socket_slack.fake.wait_for("chat.postMessage", channel=channel)
     assert len(posts) == 1 and "911" in posts[0]["text"]
+
+
+def test_make_slack_refuses_to_start_without_tokens(tmp_path):
+    import os
+    import subprocess
+
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("SLACK_")}
+    out = subprocess.run([str(devstack.APP_PYTHON), "-m", "bot.devstack", "slack"], capture_output=True, text=True,
+                         cwd=tmp_path, env={**clean, "PYTHONPATH": str(devstack.REPO)}, timeout=120)
+    assert out.returncode != 0 and "SLACK_APP_TOKEN" in out.stderr
+
+
+def test_make_slack_runs_the_app_in_socket_mode_until_interrupted():
+    """What `make slack` runs (bot.devstack slack), tokens from the environment: it connects,
+    answers a DM, and stops both servers on Ctrl-C."""
+    import os
+    import signal
+    import subprocess
+    import time
+
+    socket = FakeSocketMode().start()
+    fake = FakeSlack(token=TOKEN, app_token=APP_TOKEN, socket_url=socket.url).start()
+    port = devstack.free_port()
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("SLACK_")},
+           "SLACK_BOT_TOKEN": TOKEN, "SLACK_APP_TOKEN": APP_TOKEN, "SLACK_API_URL": fake.url + "/"}
+    proc = subprocess.Popen([str(devstack.APP_PYTHON), "-m", "bot.devstack", "slack", "--port", str(port)],
+                            cwd=devstack.REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            start_new_session=True)
+    try:
+        socket.wait_connected(240)
+        channel = new_channel()
+        socket.wait_ack(socket.send("events_api", event("I want to end my life", channel)))
+        posts = fake.wait_for("chat.postMessage", channel=channel)
+        assert len(posts) == 1 and "988" in posts[0]["text"]
+        with pytest.raises(urllib.error.HTTPError) as err:  # only the Slack channel: no REST webhook
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/webhooks/rest/webhook", data=b"{}", timeout=5)
+        assert err.value.code == 404
+    finally:
+        os.killpg(proc.pid, signal.SIGINT)
+        output, _ = proc.communicate(timeout=60)
+        fake.stop()
+        socket.stop()
+    assert proc.returncode == 0, output[-3000:]
+    assert "Socket Mode" in output
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/webhooks/slack/", timeout=2)
+        except (urllib.error.URLError, ConnectionError, OSError):
+            break
+        time.sleep(0.5)
+    else:
+        raise AssertionError("rasa still listening after Ctrl-C")
