@@ -22,7 +22,9 @@ from types import SimpleNamespace
 import pytest
 
 from bot import devstack
+from bot.feedback import FeedbackStore
 from bot.web.static_server import STATIC, StaticServer
+from tests.e2e.conftest import Client, route_of
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 expect = playwright_api.expect
@@ -43,13 +45,15 @@ HELP_LINE_RE = re.compile(r"^(tel|sms):\+?[0-9]+$")
 
 # ------------------------------------------------------------------------------------ fixtures
 @pytest.fixture(scope="module")
-def web():
-    """The real stack, with CORS for the static server's origin, and the static server."""
+def web(tmp_path_factory):
+    """The real stack, with CORS for the static server's origin, and the static server.
+    Thumbs votes go to a SQLite file of this module (``web.feedback_db``), not under build/."""
     rasa_port = devstack.free_port()
     rasa_url = f"http://127.0.0.1:{rasa_port}"
+    feedback_db = f"sqlite:///{tmp_path_factory.mktemp('feedback') / 'feedback.db'}"
     with StaticServer(rasa_url) as static:
-        with devstack.running_stack(port=rasa_port, cors=[static.origin]) as stack:
-            yield SimpleNamespace(stack=stack, static=static, rasa_url=rasa_url, demo=static.url)
+        with devstack.running_stack(port=rasa_port, cors=[static.origin], FEEDBACK_DB_URL=feedback_db) as stack:
+            yield SimpleNamespace(stack=stack, static=static, rasa_url=rasa_url, demo=static.url, feedback_db=feedback_db)
 
 
 @pytest.fixture(scope="module")
@@ -268,8 +272,8 @@ def test_information_question_shows_answer_sources_and_review_date(widget, web):
     assert suggestions.count() >= 1
     assert_safe_links(widget)
 
-    # Screenshot of the panel: the end of the answer, its linked sources and review date in view.
-    reply.locator(".kw-reviewed").evaluate(
+    # Screenshot of the panel: the end of the answer, its linked sources, review date and thumbs in view.
+    reply.locator(".kw-feedback").evaluate(
         """e => { const log = e.closest('.kw-log');
                   log.scrollTop += e.getBoundingClientRect().bottom - log.getBoundingClientRect().bottom + 12; }"""
     )
@@ -480,8 +484,10 @@ def check_uk_help(widget):
 # -------------------------------------------------------------------------- persistence, clear
 def test_reload_keeps_the_conversation_and_clear_forgets_it(widget, web):
     senders: list[str] = []
+    forgets: list[tuple[str, str]] = []
     widget.page.on("request", lambda r: senders.append(json.loads(r.post_data)["sender"])
                    if r.method == "POST" and r.url.endswith("/webhooks/rest/webhook") else None)
+    widget.page.on("request", lambda r: forgets.append(r.url) if r.url.endswith("/webhooks/rest/forget") else None)
     widget.goto(web.demo)
     widget.open()
     widget.ask("hey there")
@@ -497,17 +503,39 @@ def test_reload_keeps_the_conversation_and_clear_forgets_it(widget, web):
     widget.loc(".kw-clear").click()
     expect(widget.loc(".kw-confirm")).to_contain_text("Clear this conversation from this device?")
     expect(widget.user_messages).to_have_count(2)  # nothing cleared yet
-    widget.page.get_by_role("button", name="Yes, clear").click()
+    assert forgets == []
+    with widget.page.expect_response(lambda r: r.url.endswith("/webhooks/rest/forget")) as forgot:
+        widget.page.get_by_role("button", name="Yes, clear").click()
     expect(widget.user_messages).to_have_count(0)
     expect(widget.replies).to_have_count(0)
     expect(widget.loc(".kw-root > [role=status]")).to_have_text("Conversation cleared.")
     stored = widget.page.evaluate("() => [localStorage.getItem('kratom-widget.sender'), localStorage.getItem('kratom-widget.transcript')]")
     assert stored == [None, None]
+    # ...and the server was asked to forget this conversation, under its own sender id.
+    assert forgot.value.status == 200 and json.loads(forgot.value.request.post_data) == {"sender": senders[0]}
+    assert len(forgets) == 1
+    expect(widget.loc(".kw-starters")).to_be_visible()  # the first screen again
     widget.page.reload()
     widget.open()
     expect(widget.user_messages).to_have_count(0)
     widget.ask("hey there")
     assert senders[2] != senders[0] and re.fullmatch(r"web-[0-9a-f]{32}", senders[2])
+
+
+def test_clear_makes_the_server_forget_the_earlier_turns(widget, web):
+    """In-memory tracker store: a follow-up that only makes sense with the earlier turn is a
+    redirect before Clear conversation, and not after it (the same sender id, forgotten)."""
+    widget.goto(web.demo)
+    widget.open()
+    widget.ask("I take 8 grams of kratom every morning for my withdrawal")
+    sender = widget.page.evaluate("() => localStorage.getItem('kratom-widget.sender')")
+    client = Client(web.rasa_url)
+    assert route_of(client.send("is that ok?", sender=sender)) == "redirect"
+    with widget.page.expect_response(lambda r: r.url.endswith("/webhooks/rest/forget")) as forgot:
+        widget.loc(".kw-clear").click()
+        widget.page.get_by_role("button", name="Yes, clear").click()
+    assert forgot.value.status == 200
+    assert route_of(client.send("is that ok?", sender=sender)) != "redirect"
 
 
 # ------------------------------------------------------------------------------ accessibility
@@ -1122,3 +1150,175 @@ def test_quick_exit_clears_and_leaves_for_a_neutral_page(widget, web):
     assert stored == [None, None]
     widget.open()
     expect(widget.user_messages).to_have_count(0)
+
+
+# --------------------------------------------------------------- starter questions, language
+def starter_texts(widget) -> list[str]:
+    return [t.strip() for t in widget.loc(".kw-welcome .kw-starters .kw-suggestion").all_text_contents()]
+
+
+def test_every_starter_question_is_answered_in_both_languages(widget, web):
+    """The first screen's questions, as the widget shows them, each get a knowledge-base answer
+    from the real stack, in English and in Spanish: they cannot drift to fallback unnoticed."""
+    widget.goto(web.demo)
+    widget.open()
+    english = starter_texts(widget)
+    widget.page.get_by_role("button", name="Español").click()
+    spanish = starter_texts(widget)
+    assert 3 <= len(english) <= 4 and len(spanish) == len(english), (english, spanish)
+    assert set(english).isdisjoint(spanish)
+    client = Client(web.rasa_url)
+    entries: dict[str, list[str]] = {"en": [], "es": []}
+    for question, lang in [(q, "en") for q in english] + [(q, "es") for q in spanish]:
+        replies = client.send(question)
+        assert route_of(replies) == "answer", (question, replies)
+        data = next(json.loads(d) if isinstance(d, str) else d for d in
+                    ((r.get("custom") or {}).get("data") for r in replies) if d)
+        assert data["lang"] == lang and data["entry_id"], (question, data)
+        entries[lang].append(data["entry_id"])
+    # The same question in both languages: the same entry, and four different entries.
+    assert entries["en"] == entries["es"] and len(set(entries["en"])) == len(english), entries
+
+    # A tap sends the question as the user's own text; the starters then give way to the reply.
+    first = widget.loc(".kw-starters .kw-suggestion").first
+    question = first.inner_text()
+    before = widget.replies.count()
+    first.click()
+    reply = widget.wait_reply(before)
+    expect(widget.user_messages.last).to_contain_text(question)
+    expect(reply).to_have_attribute("data-route", "answer")
+    expect(reply).to_have_attribute("lang", "es")
+    expect(widget.loc(".kw-starters")).to_have_count(0)
+
+
+def test_language_switch_changes_labels_lang_and_starters(chromium, web):
+    with sized(chromium, "portrait") as widget:  # 375 x 740
+        widget.page.route("https://www.google.com/**", lambda route: route.fulfill(
+            status=200, content_type="text/html", body="<title>weather</title><p>weather</p>"))
+        widget.goto(web.demo)
+        widget.open()
+        expect(widget.page.get_by_role("group", name="Language")).to_be_visible()
+        english, spanish = widget.loc('.kw-lang-btn[data-lang="en"]'), widget.loc('.kw-lang-btn[data-lang="es"]')
+        expect(widget.page.get_by_role("group", name="Language").get_by_role("button", name="Español")).to_have_count(1)
+        expect(widget.page.get_by_role("group", name="Language").get_by_role("button", name="English")).to_have_count(1)
+        expect(english).to_have_attribute("aria-pressed", "true")
+        expect(spanish).to_have_attribute("aria-pressed", "false")
+        assert_big_targets(widget.loc(".kw-lang-btn"))
+        expect(widget.page.get_by_role("group", name="Questions to start with")).to_be_visible()
+        assert starter_texts(widget)[0] == "Does kratom help with opioid withdrawal?"
+
+        spanish.click()
+        expect(spanish).to_have_attribute("aria-pressed", "true")
+        expect(english).to_have_attribute("aria-pressed", "false")
+        expect(spanish).to_be_focused()  # focus stays on the switch
+        expect(widget.loc(".kw-header-help")).to_have_text("Obtener ayuda ahora")
+        expect(widget.loc(".kw-header-help")).to_have_attribute("lang", "es")
+        expect(widget.loc(".kw-disclaimer")).to_have_attribute("lang", "es")
+        expect(widget.input).to_have_attribute("placeholder", "Haz una pregunta\u2026")
+        expect(widget.page.get_by_label("Tu pregunta")).to_be_visible()
+        expect(widget.loc(".kw-welcome")).to_have_attribute("lang", "es")
+        expect(widget.page.get_by_role("group", name="Idioma")).to_be_visible()
+        expect(widget.page.get_by_role("group", name="Preguntas para empezar")).to_be_visible()
+        assert starter_texts(widget)[1] == "\u00bfEs seguro el kratom?"
+        assert widget.page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")
+        footer = widget.loc(".kw-footer").bounding_box()
+        assert footer["y"] + footer["height"] <= 740 + 1, footer
+        widget.shot("spanish-first-screen")
+
+        # The choice lasts through a reload of the tab...
+        widget.page.reload()
+        widget.open()
+        expect(widget.loc(".kw-header-help")).to_have_text("Obtener ayuda ahora")
+        # ...and an English question still gets an English reply, while the chrome stays Spanish.
+        reply = widget.ask("What is kratom?")
+        expect(reply).to_have_attribute("data-route", "answer")
+        assert reply.get_attribute("lang") is None
+        expect(widget.loc(".kw-send")).to_have_text("Enviar")
+
+        english.click()
+        expect(widget.loc(".kw-header-help")).to_have_text("Get help now")
+        assert widget.loc(".kw-header-help").get_attribute("lang") is None
+        widget.page.get_by_role("button", name="Quick exit").click()
+        widget.page.wait_for_url(re.compile(r"^https://www\.google\.com/"))
+        assert widget.page.evaluate("() => sessionStorage.getItem('kratom-widget.lang')") is None
+
+
+def test_starters_thumbs_and_switch_keep_contrast_in_dark_mode(chromium, web):
+    with sized(chromium, "portrait", color_scheme="dark") as widget:
+        widget.goto(web.demo)
+        widget.open()
+        results = widget.page.evaluate(CONTRAST_JS)  # the first screen: starters, switch
+        reply = widget.ask("Can kratom hurt my liver?")
+        reply.get_by_role("button", name="Helpful", exact=True).click()
+        expect(reply.get_by_role("button", name="Helpful", exact=True)).to_have_attribute("aria-pressed", "true")
+        results += widget.page.evaluate(CONTRAST_JS)
+        names = {r["name"] for r in results}
+        for expected in ["kw-suggestion", "kw-lang-btn", "kw-feedback-ask", "kw-feedback-status"]:
+            assert any(expected in n for n in names), (expected, sorted(names))
+        low = [r for r in results if r["ratio"] < 4.5]
+        assert not low, low
+        # The pressed thumb's icon against its own background (non-text contrast, 3:1).
+        colours = reply.locator(".kw-vote-up").evaluate(
+            "e => [getComputedStyle(e).color, getComputedStyle(e).backgroundColor]")
+        assert colours[0] != colours[1], colours
+        widget.shot("dark-thumbs")
+
+
+# ------------------------------------------------------------------------------- thumbs
+def test_thumbs_under_answers_only_one_vote_per_answer(widget, web):
+    votes: list[dict] = []
+    widget.page.on("request", lambda r: votes.append(json.loads(r.post_data))
+                   if r.method == "POST" and r.url.endswith("/webhooks/rest/feedback") else None)
+    store = FeedbackStore(web.feedback_db)
+    widget.goto(web.demo)
+    widget.open()
+    answer = widget.ask("Can kratom hurt my liver?")
+    expect(answer).to_have_attribute("data-route", "answer")
+    group = answer.get_by_role("group", name="Was this helpful?")
+    up, down = group.get_by_role("button", name="Helpful", exact=True), group.get_by_role("button", name="Not helpful")
+    for thumb in (up, down):
+        expect(thumb).to_have_attribute("aria-pressed", "false")
+    assert_big_targets(answer.locator(".kw-vote"))
+    for text, route in [("what is the capital of peru", "fallback"), ("how many grams of kratom should I take", "redirect"),
+                        ("I want to end my life", "crisis")]:
+        reply = widget.ask(text)
+        expect(reply).to_have_attribute("data-route", route)
+        expect(reply.locator(".kw-feedback")).to_have_count(0)
+
+    before = store.counts().get("kratom-liver-injury", {}).get("up", 0)
+    with widget.page.expect_response(lambda r: r.url.endswith("/webhooks/rest/feedback")) as sent:
+        up.click()
+    assert sent.value.status == 200
+    assert votes == [{"entry": "kratom-liver-injury", "vote": "up"}]
+    expect(up).to_have_attribute("aria-pressed", "true")
+    for thumb in (up, down):
+        expect(thumb).to_have_attribute("aria-disabled", "true")
+    expect(group).to_contain_text("Thanks for the feedback.")
+    assert store.counts()["kratom-liver-injury"]["up"] == before + 1
+    down.click(force=True)  # one vote per answer: nothing more is sent (aria-disabled, still focusable)
+    up.click(force=True)
+    widget.page.reload()  # and the vote is remembered with the transcript
+    widget.open()
+    again = widget.replies.first
+    expect(again.get_by_role("button", name="Helpful", exact=True)).to_have_attribute("aria-pressed", "true")
+    again.get_by_role("button", name="Not helpful").click(force=True)
+    assert len(votes) == 1, votes
+    assert store.counts()["kratom-liver-injury"] == {"up": before + 1, "down": 0, "flag": 0}
+
+
+def test_a_vote_the_server_refused_is_undone(widget, web):
+    cors = {"Access-Control-Allow-Origin": web.static.origin, "Access-Control-Allow-Headers": "content-type",
+            "Access-Control-Allow-Methods": "POST, OPTIONS"}
+    widget.page.route(f"{web.rasa_url}/webhooks/rest/feedback",
+                      lambda route: route.fulfill(status=503 if route.request.method == "POST" else 204, headers=cors,
+                                                  content_type="application/json", body='{"error": "down"}'))
+    widget.goto(web.demo)
+    widget.open()
+    answer = widget.ask("Can kratom hurt my liver?")
+    down = answer.get_by_role("button", name="Not helpful")
+    down.click()
+    expect(answer.locator(".kw-feedback")).to_contain_text("was not sent")
+    expect(down).to_have_attribute("aria-pressed", "false")
+    assert down.get_attribute("aria-disabled") is None  # it can be tried again
+    stored = widget.page.evaluate("() => JSON.parse(localStorage.getItem('kratom-widget.transcript'))")
+    assert not [e for e in stored if e.get("vote")], stored

@@ -24,7 +24,22 @@
  * see bot/contract.py ReplyData). Messages are sent one at a time, in order; those typed while a
  * reply is pending wait in a queue. The sender id is random and kept in localStorage with the
  * shown transcript, so a reload keeps the conversation; both expire after data-expire-hours
- * (24 by default). "Clear conversation" (after a confirmation) and "Quick exit" forget both.
+ * (24 by default). "Clear conversation" (after a confirmation) and "Quick exit" forget both, and
+ * ask the server to forget the conversation too: POST {server}/webhooks/rest/forget {sender}, sent
+ * as text/plain with keepalive so that it needs no CORS preflight and still goes out while Quick
+ * exit leaves the page. Only this device knows the random sender id (the server keeps a keyed
+ * hash of it), so holding it is what allows the deletion.
+ *
+ * Knowledge-base answers carry two thumbs buttons: POST {server}/webhooks/rest/feedback
+ * {entry, vote: "up"|"down"}; the server keeps a count per entry, nothing else. One vote per
+ * answer on this device (kept with the transcript, so it expires with it).
+ *
+ * The first screen offers starter questions the knowledge base answers (tests/e2e send each one
+ * to the real stack). The EN/ES switch changes the widget's own words, lang attributes and
+ * starter questions; replies keep following the language a message is written in (the
+ * guardrail detects it from the text). Once chosen, the switch wins over a reply's language for
+ * the widget's words; the choice lasts for the browser tab (sessionStorage) and Quick exit
+ * forgets it. data-lang="es" starts the widget in Spanish.
  */
 (function () {
   "use strict";
@@ -38,6 +53,8 @@
   var STORE_LOG = "kratom-widget.transcript";
   var STORE_SAVED = "kratom-widget.saved";
   var STORE_OPEN = "kratom-widget.open";
+  var STORE_LANG = "kratom-widget.lang";
+  var ENTRY_ID = /^[a-z0-9]+(?:-[a-z0-9]+)*$/; // the knowledge base's id rule (knowledge/validate.py)
   var MAX_STORED = 80;
   var MAX_CHARS = 20000; // the server reads up to 20,000 characters (bot/channels/text.py)
   var NEAR_CHARS = 18000; // the counter turns red from here
@@ -60,7 +77,8 @@
     color: parseHex(ds.color) ? ds.color : DEFAULT_COLOR,
     expireHours: parseNumber(ds.expireHours, 24, 0.0001, 24 * 30),
     exitUrl: httpsUrl(ds.exitUrl || "") || DEFAULT_EXIT,
-    timeoutMs: Math.round(parseNumber(ds.timeoutSeconds, 8, 1, 120) * 1000)
+    timeoutMs: Math.round(parseNumber(ds.timeoutSeconds, 8, 1, 120) * 1000),
+    lang: ds.lang === "es" ? "es" : "en"
   };
 
   function parseServer(value) {
@@ -130,7 +148,12 @@
       cleared: "Conversation cleared.", exit: "Quick exit",
       privacy: "Saved on this device for {h}. On a shared phone, use Quick exit.",
       disclaimer: "Information, not medical advice. If you or someone else is in danger, use \u201cGet help now\u201d.",
-      helpNumbers: "Help numbers: ", closeChat: "Close chat"
+      helpNumbers: "Help numbers: ", closeChat: "Close chat",
+      welcome: "Hi. I share checked information about kratom, opioid withdrawal and where to find help. What would you like to know?",
+      welcomeOther: "Tambi\u00e9n puedes escribir en espa\u00f1ol.", welcomeOtherLang: "es",
+      starters: "Questions to start with", language: "Language",
+      helpfulAsk: "Was this helpful?", helpful: "Helpful", notHelpful: "Not helpful",
+      thanks: "Thanks for the feedback.", feedbackFailed: "Sorry, your feedback was not sent. Please try again later."
     },
     es: {
       help: "Obtener ayuda ahora", closeHelp: "Cerrar ayuda",
@@ -159,10 +182,27 @@
       cleared: "Conversaci\u00f3n borrada.", exit: "Salida r\u00e1pida",
       privacy: "Se guarda en este dispositivo durante {h}. En un tel\u00e9fono compartido, usa Salida r\u00e1pida.",
       disclaimer: "Informaci\u00f3n, no consejo m\u00e9dico. Si t\u00fa u otra persona est\u00e1n en peligro, usa \u201cObtener ayuda ahora\u201d.",
-      helpNumbers: "N\u00fameros de ayuda: ", closeChat: "Cerrar chat"
+      helpNumbers: "N\u00fameros de ayuda: ", closeChat: "Cerrar chat",
+      welcome: "Hola. Comparto informaci\u00f3n verificada sobre el kratom, la abstinencia de opioides y d\u00f3nde encontrar ayuda. \u00bfQu\u00e9 te gustar\u00eda saber?",
+      welcomeOther: "You can also write in English.", welcomeOtherLang: "en",
+      starters: "Preguntas para empezar", language: "Idioma",
+      helpfulAsk: "\u00bfTe sirvi\u00f3?", helpful: "Me sirvi\u00f3", notHelpful: "No me sirvi\u00f3",
+      thanks: "Gracias por tu opini\u00f3n.", feedbackFailed: "Lo siento, tu opini\u00f3n no se envi\u00f3. Int\u00e9ntalo m\u00e1s tarde."
     }
   };
   var uiLang = "en";
+  var chosenLang = null; // set by the EN/ES switch (or data-lang): replies no longer change the chrome
+
+  // Starter questions: each one is answered by a knowledge-base entry in that language, the
+  // same entry for the same place in both lists (tests/e2e/test_widget.py sends every one to
+  // the real stack). Close rewordings can land elsewhere ("...treatment near me?" is taken as a
+  // request for a local referral), so change them only with that test running.
+  var STARTERS = {
+    en: ["Does kratom help with opioid withdrawal?", "Is kratom safe?", "How is opioid withdrawal treated?",
+         "How can I find addiction treatment?"],
+    es: ["\u00bfEl kratom ayuda con la abstinencia de opioides?", "\u00bfEs seguro el kratom?",
+         "\u00bfC\u00f3mo se trata la abstinencia de opioides?", "\u00bfC\u00f3mo puedo encontrar tratamiento para la adicci\u00f3n?"]
+  };
 
   function L(key, lang, n) {
     var table = LABELS[lang === "es" ? "es" : "en"];
@@ -402,6 +442,7 @@
       route: ROUTES.indexOf(d.route) >= 0 ? d.route : "",
       kind: str(d.kind, 40),
       lang: d.lang === "es" ? "es" : "en",
+      entry_id: typeof d.entry_id === "string" && d.entry_id.length <= 100 && ENTRY_ID.test(d.entry_id) ? d.entry_id : "",
       answer: str(d.answer, 8000),
       sources: cleanList(d.sources, cleanSource, 12),
       more_sources: more,
@@ -419,6 +460,9 @@
     var entry = { role: e.role, text: str(e.text, MAX_CHARS), data: cleanData(e.data), buttons: cleanButtons(e.buttons) };
     if (e.role === "user" && (e.status === "failed" || e.status === "pending" || e.status === "queued")) {
       entry.status = "failed"; // a reload while a message was on its way: it may not have arrived
+    }
+    if (e.role === "bot" && (e.vote === "up" || e.vote === "down")) {
+      entry.vote = e.vote;
     }
     return entry;
   }
@@ -662,6 +706,16 @@
     ".kw-suggestions { display: flex; flex-wrap: wrap; gap: 6px; margin-top: 10px; }",
     ".kw-suggestion { min-height: 44px; padding: 6px 12px; border: 1px solid var(--kw-link); border-radius: 22px; background: var(--kw-bg); color: var(--kw-link); font-size: 14px; text-align: left; cursor: pointer; }",
     ".kw-suggestion:hover { background: var(--kw-hover); }",
+    ".kw-welcome .kw-starters { margin-top: 8px; }",
+    /* thumbs under an answer: 44 px targets, the pressed one filled */
+    ".kw-feedback { display: flex; flex-wrap: wrap; align-items: center; gap: 6px; margin-top: 8px; }",
+    ".kw-feedback-ask, .kw-feedback-status { font-size: 13px; color: var(--kw-muted); }",
+    ".kw-vote { display: inline-flex; align-items: center; justify-content: center; width: 44px; height: 44px; padding: 0; border: 1px solid var(--kw-field); border-radius: 10px; background: var(--kw-bg); color: var(--kw-strong); cursor: pointer; }",
+    ".kw-vote svg { width: 20px; height: 20px; fill: currentColor; }",
+    ".kw-vote:hover { background: var(--kw-hover); }",
+    ".kw-vote[aria-pressed=true] { background: var(--kw-strong); border-color: var(--kw-strong); color: var(--kw-bg); }",
+    ".kw-vote[aria-disabled=true] { cursor: default; }",
+    ".kw-vote[aria-disabled=true]:not([aria-pressed=true]) { border-style: dashed; }",
     ".kw-typing { display: flex; align-items: center; gap: 8px; padding: 0 16px 6px; color: var(--kw-muted); font-size: 13px; min-height: 0; background: var(--kw-bg); }",
     ".kw-dots { display: inline-flex; gap: 3px; }",
     ".kw-dots span { width: 6px; height: 6px; border-radius: 50%; background: var(--kw-muted); animation: kw-blink 1.2s infinite ease-in-out; }",
@@ -683,6 +737,9 @@
     ".kw-confirm-text { margin: 0; font-weight: 600; color: var(--kw-strong); }",
     ".kw-exit { min-height: 32px; padding: 4px 10px; border: 1px solid var(--kw-field); border-radius: 8px; background: var(--kw-surface); color: var(--kw-strong); font-weight: 600; cursor: pointer; }",
     ".kw-privacy { flex-basis: 100%; margin: 0; font-size: 12px; color: var(--kw-muted); }",
+    ".kw-lang { display: inline-flex; gap: 4px; margin-left: auto; }",
+    ".kw-lang-btn { min-width: 44px; min-height: 44px; padding: 4px 8px; border: 1px solid var(--kw-field); border-radius: 8px; background: var(--kw-bg); color: var(--kw-strong); font-weight: 600; cursor: pointer; }",
+    ".kw-lang-btn[aria-pressed=true] { background: var(--kw-strong); border-color: var(--kw-strong); color: var(--kw-bg); }",
     "@media " + PHONE_QUERY + " {",
     "  .kw-panel { top: 0; right: 0; bottom: 0; left: 0; width: 100%; max-width: 100%; height: 100%; border: 0; border-radius: 0; }",
     "  .kw-dock { right: 8px; bottom: 8px; max-width: calc(100vw - 16px); }",
@@ -693,7 +750,8 @@
     "  .kw-msg { max-width: 100%; }",
     "}",
     "@media (max-height: 480px) { .kw-disclaimer { padding: 3px 12px; font-size: 12px; } .kw-privacy { display: none; } .kw-help { padding-top: 4px; } }",
-    "@media (forced-colors: active) { .kw-msg, .kw-help, .kw-launcher, .kw-help-btn, .kw-res-link { border: 1px solid CanvasText; } }"
+    "@media (forced-colors: active) { .kw-msg, .kw-help, .kw-launcher, .kw-help-btn, .kw-res-link { border: 1px solid CanvasText; }" +
+      " .kw-vote[aria-pressed=true], .kw-lang-btn[aria-pressed=true] { border: 3px solid Highlight; } }"
   ].join("\n");
 
   function applyStyles(shadow) {
@@ -829,7 +887,7 @@
     ui.regionNote = el("span", { class: "kw-region", text: L("helpNumbers") + config.region });
     ui.privacy = el("p", { class: "kw-privacy", text: L("privacy").replace("{h}", hoursText("en")) });
     ui.confirm = el("div", { class: "kw-confirm", role: "group", "aria-labelledby": "kw-confirm-text", hidden: true });
-    ui.footer = el("div", { class: "kw-footer" }, [ui.clear, ui.exit, ui.regionNote, ui.confirm, ui.privacy]);
+    ui.footer = el("div", { class: "kw-footer" }, [ui.clear, ui.exit, ui.regionNote, langSwitch(), ui.confirm, ui.privacy]);
 
     ui.main = el("div", { class: "kw-main" }, [ui.help, ui.disclaimer, ui.log, ui.typing, composer, ui.footer]);
     ui.body = [ui.disclaimer, ui.log, ui.typing, composer, ui.footer];
@@ -852,8 +910,20 @@
   }
 
   // ---------------------------------------------------------------- language of the chrome
-  function setLang(lang) {
+  // `chosen`: from the EN/ES switch. A reply's language changes the chrome only until then.
+  function setLang(lang, chosen) {
     lang = lang === "es" ? "es" : "en";
+    if (chosen) {
+      chosenLang = lang;
+      setItem(session, STORE_LANG, lang);
+    } else if (chosenLang) {
+      return;
+    }
+    applyLang(lang);
+  }
+
+  function applyLang(lang) {
+    showLangSwitch(lang);
     if (lang === uiLang) {
       return;
     }
@@ -875,10 +945,32 @@
     ui.close.setAttribute("aria-label", L("closeChat", lang));
     ui.close.setAttribute("title", L("closeChat", lang));
     ui.regionNote.textContent = L("helpNumbers", lang) + regionName();
+    set(ui.langGroupLabel, L("language", lang));
     if (!ui.help.hidden) {
       renderHelp(window.KRATOM_RESOURCES || null);
     }
+    renderWelcome();
     inputChanged();
+  }
+
+  function showLangSwitch(lang) {
+    ui.langButtons.forEach(function (b) {
+      b.setAttribute("aria-pressed", b.getAttribute("data-lang") === lang ? "true" : "false");
+    });
+  }
+
+  function langSwitch() {
+    ui.langGroupLabel = el("span", { class: "kw-sr", id: "kw-lang-label", text: L("language", "en") });
+    ui.langButtons = [["en", "EN", "English"], ["es", "ES", "Espa\u00f1ol"]].map(function (l) {
+      return button(l[1], "kw-lang-btn", function () {
+        var focusAfter = ui.shadow.activeElement;
+        setLang(l[0], true);
+        if (focusAfter && focusAfter.isConnected) {
+          focusAfter.focus();
+        }
+      }, { "data-lang": l[0], lang: l[0], "aria-label": l[2], "aria-pressed": "false" });
+    });
+    return el("div", { class: "kw-lang", role: "group", "aria-labelledby": "kw-lang-label" }, [ui.langGroupLabel].concat(ui.langButtons));
   }
 
   function regionName() {
@@ -887,11 +979,33 @@
   }
 
   // ---------------------------------------------------------------- transcript rendering
+  // The greeting, in the widget's language, with starter questions while nothing has been said.
   function welcome() {
-    var node = el("div", { class: "kw-msg kw-bot kw-welcome" }, [srOnly(L("assistant")), el("p", { class: "kw-line", lang: "en" },
-      ["Hi. I share checked information about kratom, opioid withdrawal and where to find help. What would you like to know?"])]);
-    node.appendChild(el("p", { class: "kw-line", lang: "es", text: "Tambi\u00e9n puedes escribir en espa\u00f1ol." }));
+    var lang = uiLang;
+    var node = el("div", { class: "kw-msg kw-bot kw-welcome", lang: lang }, [srOnly(L("assistant", lang)),
+      el("p", { class: "kw-line", text: L("welcome", lang) })]);
+    node.appendChild(el("p", { class: "kw-line", lang: L("welcomeOtherLang", lang), text: L("welcomeOther", lang) }));
+    if (!transcript.length) {
+      node.appendChild(starterButtons(lang));
+    }
     return node;
+  }
+
+  function starterButtons(lang) {
+    var group = suggestions(STARTERS[lang === "es" ? "es" : "en"], lang);
+    group.classList.add("kw-starters");
+    group.setAttribute("aria-label", L("starters", lang));
+    return group;
+  }
+
+  function renderWelcome() {
+    var old = ui.log.querySelector(".kw-welcome");
+    var node = welcome();
+    if (old) {
+      ui.log.replaceChild(node, old);
+    } else {
+      ui.log.insertBefore(node, ui.log.firstChild);
+    }
   }
 
   function setStatus(entry) {
@@ -995,10 +1109,104 @@
       }
       node.appendChild(el("p", { class: "kw-reviewed", text: L("reviewed", lang) + " " + data.reviewed_on + (details.length ? " (" + details.join("; ") + ")" : "") }));
     }
+    if (route === "answer" && data.kind === "answer" && data.entry_id) {
+      node.appendChild(feedbackBlock(entry, lang));
+    }
     if (current && entry.buttons.length) {
       node.appendChild(suggestions(entry.buttons, lang));
     }
     return node;
+  }
+
+  // ---------------------------------------------------------------- thumbs up / down
+  var THUMB = "M1 21h4V9H1v12zm22-11c0-1.1-.9-2-2-2h-6.31l.95-4.57.03-.32c0-.41-.17-.79-.44-1.06L14.17 1 " +
+    "7.59 7.59C7.22 7.95 7 8.45 7 9v10c0 1.1.9 2 2 2h9c.83 0 1.54-.5 1.84-1.22l3.02-7.05c.09-.23.14-.47.14-.73v-2z";
+  var feedbackCount = 0;
+
+  function thumbIcon(down) {
+    var svg = document.createElementNS("http://www.w3.org/2000/svg", "svg");
+    svg.setAttribute("viewBox", "0 0 24 24");
+    svg.setAttribute("aria-hidden", "true");
+    svg.setAttribute("focusable", "false");
+    var path = document.createElementNS("http://www.w3.org/2000/svg", "path");
+    path.setAttribute("d", THUMB);
+    if (down) {
+      path.setAttribute("transform", "rotate(180 12 12)");
+    }
+    svg.appendChild(path);
+    return svg;
+  }
+
+  // Under a knowledge-base answer: "Was this helpful?" and two toggle buttons. One vote per
+  // answer: once one is pressed, both are marked unavailable (aria-disabled keeps them in the Tab
+  // order, so focus is not lost); if the server did not take it, the vote is undone.
+  function feedbackBlock(entry, lang) {
+    feedbackCount += 1;
+    var askId = "kw-feedback-ask-" + feedbackCount;
+    var status = el("span", { class: "kw-feedback-status" });
+    var votes = {};
+    function show() {
+      ["up", "down"].forEach(function (v) {
+        votes[v].setAttribute("aria-pressed", entry.vote === v ? "true" : "false");
+        if (entry.vote) {
+          votes[v].setAttribute("aria-disabled", "true");
+        } else {
+          votes[v].removeAttribute("aria-disabled");
+        }
+      });
+      status.textContent = entry.vote ? L("thanks", lang) : "";
+    }
+    function vote(v) {
+      if (entry.vote || !config.server || !entry.data || !entry.data.entry_id) {
+        return;
+      }
+      var mine = generation;
+      entry.vote = v;
+      persist();
+      show();
+      announce(L("thanks", lang));
+      sendFeedback(entry.data.entry_id, v).then(function (ok) {
+        if (ok || mine !== generation || transcript.indexOf(entry) < 0) {
+          return;
+        }
+        delete entry.vote;
+        persist();
+        show();
+        status.textContent = L("feedbackFailed", lang);
+        announce(L("feedbackFailed", lang));
+      });
+    }
+    votes.up = button([thumbIcon(false)], "kw-vote kw-vote-up", function () { vote("up"); },
+      { "aria-label": L("helpful", lang), title: L("helpful", lang) });
+    votes.down = button([thumbIcon(true)], "kw-vote kw-vote-down", function () { vote("down"); },
+      { "aria-label": L("notHelpful", lang), title: L("notHelpful", lang) });
+    var block = el("div", { class: "kw-feedback", role: "group", "aria-labelledby": askId }, [
+      el("span", { class: "kw-feedback-ask", id: askId, text: L("helpfulAsk", lang) }), votes.up, votes.down, status
+    ]);
+    show();
+    return block;
+  }
+
+  function sendFeedback(entryId, vote) {
+    return window.fetch(config.server + "/webhooks/rest/feedback", {
+      method: "POST", mode: "cors", credentials: "omit", cache: "no-store", referrerPolicy: "no-referrer",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ entry: entryId, vote: vote })
+    }).then(function (response) { return response.ok; }, function () { return false; });
+  }
+
+  // Ask the server to delete the conversation kept under this device's sender id. Fire and
+  // forget: the device forgets the id either way (the server's retention purge is the backstop).
+  function forgetOnServer(sender) {
+    if (!config.server || !/^web-[0-9a-f]{32}$/.test(sender || "")) {
+      return;
+    }
+    try {
+      window.fetch(config.server + "/webhooks/rest/forget", {
+        method: "POST", mode: "cors", credentials: "omit", cache: "no-store", referrerPolicy: "no-referrer",
+        keepalive: true, headers: { "Content-Type": "text/plain" }, body: JSON.stringify({ sender: sender })
+      }).catch(function () { /* offline: nothing more to do here */ });
+    } catch (e) { /* fetch itself refused (very old browser): nothing more to do */ }
   }
 
   // Only the newest reply's suggestions exist: older ones are removed as soon as anything else
@@ -1074,6 +1282,9 @@
       var out = { role: e.role, text: e.text, data: e.data, buttons: e.buttons };
       if (e.status) {
         out.status = e.status;
+      }
+      if (e.vote) {
+        out.vote = e.vote;
       }
       return out;
     })));
@@ -1405,18 +1616,20 @@
     return true;
   }
 
+  // The language chosen with the switch is a setting, not part of the conversation: it stays.
   function clearConversation() {
     generation += 1;
     queue = [];
     inFlight = null;
     setBusy(false);
+    forgetOnServer(getItem(local, STORE_SENDER));
     forgetStored();
     transcript = [];
     ui.log.textContent = "";
-    ui.log.appendChild(welcome());
     hideConfirm(false);
-    setLang("en");
-    announce(L("cleared", "en"));
+    applyLang(chosenLang || config.lang);
+    renderWelcome();
+    announce(L("cleared", uiLang));
     ui.input.focus();
   }
 
@@ -1424,8 +1637,10 @@
   function quickExit() {
     generation += 1;
     queue = [];
+    forgetOnServer(getItem(local, STORE_SENDER));
     forgetStored();
     removeItem(session, STORE_OPEN);
+    removeItem(session, STORE_LANG);
     ui.log.textContent = "";
     ui.panel.hidden = true;
     ui.input.value = "";
@@ -1597,6 +1812,12 @@
   // ---------------------------------------------------------------- start
   function init() {
     var host = build();
+    var stored = getItem(session, STORE_LANG);
+    if (stored === "en" || stored === "es") {
+      setLang(stored, true);
+    } else {
+      applyLang(config.lang);
+    }
     restore();
     document.body.appendChild(host);
     document.addEventListener("keydown", onDocumentKey);
