@@ -372,22 +372,8 @@ def test_block_builder_imports_without_rasa_sanic_or_slack_sdk():
     assert out.stdout.strip() == ""
 
 
-def test_manifest_matches_the_channel():
-    import yaml
-
-    manifest = yaml.safe_load((REPO / "docs" / "slack" / "manifest.yml").read_text(encoding="utf-8"))
-    assert set(manifest["oauth_config"]["scopes"]["bot"]) == {"app_mentions:read", "chat:write", "im:history", "im:read", "commands"}
-    events = manifest["settings"]["event_subscriptions"]
-    assert set(events["bot_events"]) == {"app_mention", "message.im"}
-    assert events["request_url"] == "https://YOUR-HOST/webhooks/slack/webhook"
-    assert manifest["settings"]["interactivity"]["is_enabled"] is False
-    (command,) = manifest["features"]["slash_commands"]
-    assert command["command"] == "/kratom-info" and command["url"] == events["request_url"]
-    assert len(manifest["display_information"]["description"]) <= 140
-
-
-def test_credentials_file_registers_both_channels_and_holds_no_secrets():
+def test_credentials_file_registers_only_the_slack_channel_and_holds_no_secrets():
     import yaml
 
     creds = yaml.safe_load((REPO / "bot" / "rasa_project" / "credentials.slack.yml").read_text(encoding="utf-8"))
-    assert creds == {"bot.channels.rest.SafeRestInput": {}, "bot.channels.slack.SafeSlackInput": {}}
+    assert creds == {"bot.channels.slack.SafeSlackInput": {}}  # no REST channel opened by accident

@@ -22,6 +22,8 @@ def test_the_default_manifest_is_socket_mode_with_no_address_to_fill_in():
     assert settings["interactivity"]["is_enabled"] is True  # suggestion, flag and share buttons
     assert manifest["features"]["app_home"]["home_tab_enabled"] is True
     assert set(manifest["oauth_config"]["scopes"]["bot"]) == SCOPES
+    assert [c["command"] for c in manifest["features"]["slash_commands"]] == ["/kratom-info"]
+    assert len(manifest["display_information"]["description"]) <= 140
 
 
 def test_the_http_manifest_is_the_same_app_with_request_urls():
