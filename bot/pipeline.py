@@ -199,9 +199,11 @@ class Assistant:
         if resolve_followup(turn.text, turn.suggestions) != turn.text:
             return self.decide(turn)
         if turn.context:
-            verdict = self.guard.check(self.guard.read(turn.text), turn.context)
-            if verdict.route != "pass":
-                return Decision.guarded(verdict)
+            # Only the context step is new here: the text itself was read, embedded and judged
+            # when ``decided`` was made, so it is not embedded again.
+            split = self.guard.check_context(turn.text, decided.verdict, turn.context)
+            if split is not None:
+                return Decision.guarded(split)
         return decided
 
     def _judged_off_topic(self, verdict: InputVerdict) -> bool:

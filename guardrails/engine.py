@@ -206,6 +206,29 @@ class InputGuard:
             log.exception("input check failed; failing closed")
             return fail_closed(lang)
 
+    def check_context(self, text: str, verdict: InputVerdict, context: Sequence[Message | str]) -> InputVerdict | None:
+        """What ``check(read(text), context)`` would add to ``verdict``, the context-free verdict
+        of the same text: a redirect read together with the earlier turns, or None.
+
+        The action server uses it on every turn after the first: everything but the context step
+        was decided already, so the text is not embedded or judged again, and the combined
+        text is embedded only for a short follow-up that the judge did not find to be a complete
+        information question (the same test as in ``check``)."""
+        if not context or verdict.route != "pass" or self.policy is None:
+            return None
+        try:
+            folded = normalize(text).text
+            if len(folded.split()) > FOLLOWUP_MAX_WORDS:
+                return None
+            if (verdict.judge is not None and self.judge is not None
+                    and verdict.judge.get("information", 0.0) >= self.judge.thresholds["overrule"]):
+                return None
+            message = Message(text=text, folded=folded, lang=verdict.lang, windows=(folded,))
+            return self._check_in_context(message, context)
+        except Exception:  # noqa: BLE001 - a check that errors must not let the message through
+            log.exception("context check failed; failing closed")
+            return fail_closed(verdict.lang)
+
     def _speak_to_helper(self, verdict: InputVerdict, message: Message) -> InputVerdict:
         """A suicide-type crisis about someone else gets the reply for the person helping them."""
         assert self.policy is not None  # checked by the caller

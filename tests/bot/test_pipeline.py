@@ -177,3 +177,37 @@ def test_a_third_person_crisis_report_gets_the_helpers_crisis_reply_on_every_cha
         assert message.data.route is Route.CRISIS
         assert message.text == fake_assistant.book.render("crisis_other", "US", "en", audience).text
         assert "988" in message.text and "911" in message.text
+
+
+def _conversations():
+    from tests.conftest import REPO, read_jsonl
+
+    return read_jsonl(REPO / "data" / "eval" / "conversations.jsonl")
+
+
+def test_revisiting_in_context_decides_as_deciding_with_the_context_would(assistant):
+    """The action server re-decides only the context step; on every conversation of the eval
+    split (and on each of their last turns taken alone) that gives the route and rule the
+    full decision with context gives."""
+    for conv in _conversations():
+        turns = conv["turns"]
+        for context in (tuple(turns[:-1]), tuple(turns[-2:-1])):
+            turn = Turn(turns[-1], "US", context=context)
+            full = assistant.decide(turn)
+            revisited = assistant.revisit(assistant.decide(Turn(turns[-1], "US")), turn)
+            assert (revisited.route, revisited.rule) == (full.route, full.rule), (turns, context)
+
+
+def test_revisiting_a_complete_question_embeds_nothing_again(assistant, monkeypatch):
+    """The real guard: its judge decides what is a follow-up."""
+    text = "What are the signs that someone is going through opioid withdrawal and how long does it usually last for most people?"
+    decided = assistant.decide(Turn(text, "US"))
+    calls = []
+    embed = assistant.guard.embedder.embed
+    monkeypatch.setattr(assistant.guard.embedder, "embed", lambda texts: calls.append(texts) or embed(texts))
+    again = assistant.revisit(decided, Turn(text, "US", context=("how much kratom should I take",)))
+    assert again == decided and calls == []
+    # A short follow-up is judged with the turns before it: only then is anything embedded.
+    assistant.revisit(assistant.decide(Turn("and with xanax?", "US")),
+                           Turn("and with xanax?", "US", context=("can I take kratom with my oxy",)))
+    assert len(calls) == 1
