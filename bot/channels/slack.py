@@ -29,7 +29,8 @@ Every delivery, whatever the transport:
    (a restart) is answered, once.
 3. Answered: a person's direct message (in the DM, in its thread only if written in one), an
    @mention (in a thread), the slash command (privately, with "Share in channel"), a pressed
-   suggestion button (as if typed), "Flag this answer" (counted for the knowledge-base
+   suggestion button (as if typed), the "Ask Kratom Info" message shortcut (privately, about
+   the message it was used on), "Flag this answer" (counted for the knowledge-base
    authors, ``kratom-assistant report``), "Share in channel", the Home tab and its region
    setting. Context is per person per DM and per person per thread.
 4. Replies are in the **worker voice** (``audience: worker`` in the metadata): Slack's users
@@ -179,6 +180,7 @@ class _Collector(CollectingOutputChannel):
         await self._persist_message(self._message(recipient_id, text=text))
 
 
+MESSAGE_SHORTCUT = "kratom_ask_message"  # callback_id of the message shortcut in the manifests
 SOCKET_MODE_HINT = "HTTP events are off: this app runs in Socket Mode (set SLACK_SIGNING_SECRET to enable them)"
 FLAGGED_TEXT = {
     "en": "Thanks: this answer is flagged for the knowledge-base authors to review. Only the answer's id is kept.",
@@ -363,6 +365,9 @@ class SafeSlackInput(InputChannel):
         self._spawn(self._answer_command(on_new_message, form))
 
     def dispatch_interaction(self, payload: Dict[str, Any], on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> None:
+        if payload.get("type") == "message_action" and payload.get("callback_id") == MESSAGE_SHORTCUT:
+            self._ask_about_message(payload, on_new_message)
+            return
         if payload.get("type") != "block_actions":
             return
         actions = payload.get("actions") or []
@@ -388,6 +393,21 @@ class SafeSlackInput(InputChannel):
         elif action_id.startswith(ASK_ACTION + "_") and where is not None:
             text = str(action.get("value") or "")
             self._spawn(self._answer_at(on_new_message, text, where, team))
+
+    def _ask_about_message(self, payload: Dict[str, Any], on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> None:
+        """The "Ask Kratom Info" message shortcut: a worker asks about a message someone wrote
+        (a participant's question, a forwarded text); the answer only the worker sees."""
+        user = (payload.get("user") or {}).get("id")
+        channel = (payload.get("channel") or {}).get("id")
+        message = payload.get("message") or {}
+        if not user or not channel or self.seen.seen([f"trigger:{payload['trigger_id']}" if payload.get("trigger_id") else None]):
+            return
+        team = (payload.get("team") or {}).get("id")
+        where = _Place(channel=channel, user=user, thread=message.get("thread_ts"), ephemeral=True,
+                       response_url=payload.get("response_url"))
+        text = clean_text(str(message.get("text") or ""), self._own_ids)
+        self._spawn(self._answer_at(on_new_message, text, where, team,
+                                    hint="That message has no text to ask about."))
 
     def _spawn(self, coro: Awaitable[Any]) -> None:
         task = asyncio.ensure_future(coro)

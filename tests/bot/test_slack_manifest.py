@@ -23,6 +23,7 @@ def test_the_default_manifest_is_socket_mode_with_no_address_to_fill_in():
     assert manifest["features"]["app_home"]["home_tab_enabled"] is True
     assert set(manifest["oauth_config"]["scopes"]["bot"]) == SCOPES
     assert [c["command"] for c in manifest["features"]["slash_commands"]] == ["/kratom-info"]
+    assert [(c["type"], c["callback_id"]) for c in manifest["features"]["shortcuts"]] == [("message", "kratom_ask_message")]
     assert len(manifest["display_information"]["description"]) <= 140
 
 
@@ -34,5 +35,6 @@ def test_the_http_manifest_is_the_same_app_with_request_urls():
     assert http["settings"]["interactivity"]["request_url"] == url
     assert [c["url"] for c in http["features"]["slash_commands"]] == [url]
     assert http["oauth_config"] == socket["oauth_config"]
+    assert http["features"]["shortcuts"] == socket["features"]["shortcuts"]
     assert http["settings"]["event_subscriptions"]["bot_events"] == socket["settings"]["event_subscriptions"]["bot_events"]
     assert [c["command"] for c in http["features"]["slash_commands"]] == [c["command"] for c in socket["features"]["slash_commands"]]

@@ -404,6 +404,20 @@ def test_a_private_answer_can_be_shared_in_the_channel_without_the_question(slac
     assert "Dana" not in json.dumps(shared[0].body) and "asking for" not in json.dumps(shared[0].body)
 
 
+def test_the_message_shortcut_answers_the_worker_privately_about_that_message(slack):
+    channel, user = new_channel("C"), "UWORKER04"
+    shortcut = {"type": "message_action", "callback_id": "kratom_ask_message", "team": {"id": TEAM_ID},
+                "user": {"id": user}, "channel": {"id": channel}, "trigger_id": uuid.uuid4().hex,
+                "response_url": "https://hooks.slack.com/app/T/1/abc",
+                "message": {"type": "message", "user": "UPARTICIPANT", "ts": new_ts(),
+                            "text": "someone told me kratom is totally safe because it is natural, is that true?"}}
+    reply = post(slack.webhook, urlencode({"payload": json.dumps(shortcut)}).encode(), "application/x-www-form-urlencoded")
+    assert reply.status == 200
+    private = slack.fake.wait_for("chat.postEphemeral", channel=channel)
+    assert len(private) == 1 and private[0]["user"] == user and "<https://" in private[0].blocks_text()
+    assert not slack.fake.find("chat.postMessage", channel=channel)
+
+
 def test_a_crisis_in_one_thread_does_not_follow_the_worker_into_another(slack):
     """Context is per thread: the crisis reminder stays in the thread where crisis came up."""
     channel = new_channel("C")
