@@ -68,6 +68,9 @@ def machine() -> dict:
             "python": platform.python_version(), "platform": platform.platform(), "versions": versions}
 
 
+SHORT_CHARS = 300  # the input check is also reported for messages up to and over this length
+
+
 def texts() -> list[str]:
     out = []
     for path in EVAL_FILES:
@@ -87,6 +90,7 @@ def bench_guardrail(repeats: int) -> dict:
     for m in msgs:
         guard.check(guard.read(m))
     total, embed, judge, rules_only = [], [], [], []
+    by_length: dict[str, list[float]] = {"short": [], "long": []}
     for _ in range(repeats):
         for m in msgs:
             t0 = time.perf_counter()
@@ -97,11 +101,14 @@ def bench_guardrail(repeats: int) -> dict:
             rules.check(m)
             t3 = time.perf_counter()
             total.append((t2 - t0) * 1000)
+            by_length["short" if len(m) <= SHORT_CHARS else "long"].append((t2 - t0) * 1000)
             embed.append((t1 - t0) * 1000)
             judge.append((t2 - t1) * 1000)
             rules_only.append((t3 - t2) * 1000)
     return {"messages": len(msgs), "repeats": repeats, "threads": guard.embedder.threads, **summary(total),
-            "read_and_embed": summary(embed), "rules_and_judge": summary(judge), "rules_alone": summary(rules_only)}
+            "read_and_embed": summary(embed), "rules_and_judge": summary(judge), "rules_alone": summary(rules_only),
+            f"messages_up_to_{SHORT_CHARS}_chars": summary(by_length["short"]),
+            f"messages_over_{SHORT_CHARS}_chars": summary(by_length["long"])}
 
 
 # -- retrieval ----------------------------------------------------------------------------
@@ -335,7 +342,7 @@ def main() -> int:
     factors = [int(x) for x in args.scaling.split(",")] if args.scaling else ([1, 10] if q else [1, 10, 100])
     report["kb_scaling"] = bench_scaling(factors)
     print("end to end (assistant, then bare Rasa baseline)...", flush=True)
-    report["e2e"] = bench_e2e(per_user=5 if q else 20, sequential=30 if q else 200, conversations=2 if q else 10)
+    report["e2e"] = bench_e2e(per_user=5 if q else 20, sequential=30 if q else 200, conversations=2 if q else 30)
     print("load: two replicas, Redis, PostgreSQL...", flush=True)
     report["load"] = bench_load(q)
     OUT.write_text(json.dumps(report, indent=2))
@@ -343,7 +350,8 @@ def main() -> int:
     print(f"\n{report['machine']['date']}  {report['machine']['cpu']}  ({report['machine']['cores']} cores)")
     print(f"{'measure':48s} {'p50':>9s} {'p95':>9s} {'p99':>9s}")
     print(f"{'input check, rules + judge incl. embedding (ms)':48s} {g['p50_ms']:9.3f} {g['p95_ms']:9.3f} {g['p99_ms']:9.3f}")
-    for part in ("read_and_embed", "rules_and_judge", "rules_alone"):
+    for part in ("read_and_embed", "rules_and_judge", "rules_alone", f"messages_up_to_{SHORT_CHARS}_chars",
+                 f"messages_over_{SHORT_CHARS}_chars"):
         v = g[part]
         print(f"{'  ' + part + ' (ms)':48s} {v['p50_ms']:9.3f} {v['p95_ms']:9.3f} {v['p99_ms']:9.3f}")
     for k, v in r.items():
