@@ -1322,3 +1322,28 @@ def test_a_vote_the_server_refused_is_undone(widget, web):
     assert down.get_attribute("aria-disabled") is None  # it can be tried again
     stored = widget.page.evaluate("() => JSON.parse(localStorage.getItem('kratom-widget.transcript'))")
     assert not [e for e in stored if e.get("vote")], stored
+
+
+def test_data_lang_es_starts_in_spanish_and_replies_still_lead_until_a_choice(widget, web):
+    page_html = f"""<!doctype html><html lang="es"><head><meta charset="utf-8"><title>Host</title></head>
+<body><h1>Host</h1><script src="{web.static.origin}/kratom-widget.js" data-server="{web.rasa_url}" data-region="US"
+  data-lang="es" defer></script></body></html>"""
+    csp = f"default-src 'none'; script-src {web.static.origin}; style-src 'self'; connect-src {web.rasa_url}"
+    with host_page(page_html, csp) as url:
+        # This host is not in Rasa's CORS list: its reply is stood in for (an English answer).
+        data = {"route": "answer", "kind": "answer", "lang": "en", "answer": "Kratom is a plant.", "sources": [], "resources": []}
+        body = json.dumps([{"recipient_id": "x", "text": data["answer"]}, {"recipient_id": "x", "custom": {"data": data}}])
+        cors = {"Access-Control-Allow-Origin": url.rstrip("/"), "Access-Control-Allow-Headers": "content-type",
+                "Access-Control-Allow-Methods": "POST, OPTIONS"}
+        widget.page.route(f"{web.rasa_url}/webhooks/rest/webhook",
+                          lambda route: route.fulfill(status=200 if route.request.method == "POST" else 204, headers=cors,
+                                                      content_type="application/json", body=body))
+        widget.goto(url)
+        expect(widget.loc(".kw-dock-help")).to_have_text("Obtener ayuda ahora")
+        widget.open()
+        expect(widget.loc('.kw-lang-btn[data-lang="es"]')).to_have_attribute("aria-pressed", "true")
+        assert starter_texts(widget)[1] == "\u00bfEs seguro el kratom?"
+        # No choice made on the switch: an English reply brings the English words, as before.
+        widget.ask("What is kratom?")
+        expect(widget.loc(".kw-header-help")).to_have_text("Get help now")
+        expect(widget.loc('.kw-lang-btn[data-lang="en"]')).to_have_attribute("aria-pressed", "true")
