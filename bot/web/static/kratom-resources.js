@@ -97,6 +97,18 @@ window.KRATOM_CRISIS = {
     },
     {
      "all": [
+      "\\b(won't|will not|will never|never) hear from me (again|ever again|anymore)\\b(?! (until|till|til|for|after|before|on|this|next|today|tonight|in|when)\\b)"
+     ],
+     "none": []
+    },
+    {
+     "all": [
+      "\\b(tired|sick|exhausted|done) of (existing|being alive|staying alive)\\b|\\b(won't|will not) be (around|alive) (much|for much) longer\\b"
+     ],
+     "none": []
+    },
+    {
+     "all": [
       "\\b(my|his|her|their) (friend|brother|sister|son|daughter|mom|dad|partner|wife|husband|boyfriend|girlfriend|roommate|cousin|kid|child)\\b.{0,40}\\b(wants|want|going|gonna|trying|tried|threatening|threatened|talking about) (to )?(die|kill (himself|herself|themselves)|end (his|her|their) life|suicide)\\b"
      ],
      "none": []
