@@ -172,7 +172,7 @@ class ReplyData:
     """The structured form of one outgoing message, for channels that render richly."""
 
     route: Route
-    kind: str  # crisis | redirect | smalltalk | answer | fallback | note | reminder | unavailable
+    kind: str  # crisis | redirect | smalltalk | answer | fallback | note | reminder | unavailable | crisis_hint
     lang: str = "en"
     region: str | None = None
     rule: str | None = None

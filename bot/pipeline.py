@@ -222,6 +222,9 @@ class Assistant:
     # -- render ------------------------------------------------------------------------------
     def render(self, decision: Decision, turn: Turn) -> list[OutMessage]:
         region = self.book.region(turn.region).code
+        return self._with_crisis_hint(self._render(decision, turn, region), decision, region)
+
+    def _render(self, decision: Decision, turn: Turn, region: str) -> list[OutMessage]:
         lang = "es" if decision.lang == "es" else "en"
         if decision.route.guarded:
             verdict = decision.verdict
@@ -237,6 +240,18 @@ class Assistant:
         if decision.route is Route.ANSWER and self.kb is not None and decision.entry_id in self.kb.entries:
             return self._answer(self.kb.entries[decision.entry_id], decision, region, lang)
         return [self._fallback(decision, region, lang)]
+
+    def _with_crisis_hint(self, messages: list[OutMessage], decision: Decision, region: str) -> list[OutMessage]:
+        """A reply the judge thought might hide a crisis (below the crisis reply's threshold)
+        comes with the crisis line first: the question keeps its answer, and a person in crisis
+        who asked it sideways still sees where to get help at once."""
+        if not decision.verdict.crisis_hint or decision.route is Route.CRISIS:
+            return messages
+        lang = "es" if decision.lang == "es" else "en"
+        hint = self.book.render("crisis_hint", region, lang)
+        data = ReplyData(decision.route, "crisis_hint", lang, self.book.region(region).code,
+                         resources=_resources(hint.resources))
+        return [OutMessage(hint.text, data), *messages]
 
     def render_checked(self, decision: Decision, turn: Turn) -> list[OutMessage]:
         """``render`` then ``check``: for callers that render without ``reply`` (the NLU component)."""

@@ -8,7 +8,9 @@ Who decides, in this order:
 
 1. **Crisis rules** always fire (recall first). They run before anything that could fail, so
    a crisis message gets crisis help even if the embedding model cannot run.
-2. **The judge** (``judge.py``) adds crisis above a threshold chosen for recall.
+2. **The judge** (``judge.py``) adds crisis above a threshold chosen so that plain questions
+   keep their answers; between that and a lower threshold chosen for recall, the verdict
+   carries ``crisis_hint``: the reply it gets comes with the crisis line first.
 3. **Hard redirect rules** (an explicit request for a personal amount, schedule, source or
    recipe) always redirect. **Soft** ones are overruled when the judge is confident the
    message asks for general information or is off topic ("is it dangerous to mix kratom and
@@ -185,26 +187,33 @@ class InputGuard:
             scores = self._scores(message)
             if scores is not None and self.judge is not None and scores.probs["crisis"] >= self.judge.thresholds["crisis"]:
                 return self._speak_to_helper(self._verdict_from_judge("crisis", lang, scores), message)
-            judged = None if scores is None else scores.rounded()
-            rule = self._first_match(message.folded, "redirect")
-            overruled = None
-            if rule is not None:
-                if rule.strength == "soft" and self._confident_not_a_request(scores):
-                    overruled = rule.id
-                else:
-                    return _from_rule(rule, lang, judge=judged)
-            label = self._judge_redirect(scores)
-            if label is not None and overruled is None:
-                return self._verdict_from_judge(label, lang, scores)  # type: ignore[arg-type]
-            if context and self._is_followup(message, scores):
-                split = self._check_in_context(message, context)
-                if split is not None:
-                    return split
-            return InputVerdict(route="pass", rule=None, category=None, response=None, lang=lang,
-                                judge=judged, overruled=overruled)
+            hint = (scores is not None and self.judge is not None
+                    and scores.probs["crisis"] >= self.judge.thresholds["crisis_hint"])
+            return replace(self._below_crisis(message, context, scores), crisis_hint=hint)
         except Exception:  # noqa: BLE001 - a check that errors must not let the message through
             log.exception("input check failed; failing closed")
             return fail_closed(lang)
+
+    def _below_crisis(self, message: Message, context: Sequence[Message | str], scores: JudgeScores | None) -> InputVerdict:
+        """Steps 3 to 5: redirect rules, the judge's redirect, the context."""
+        lang = message.lang
+        judged = None if scores is None else scores.rounded()
+        rule = self._first_match(message.folded, "redirect")
+        overruled = None
+        if rule is not None:
+            if rule.strength == "soft" and self._confident_not_a_request(scores):
+                overruled = rule.id
+            else:
+                return _from_rule(rule, lang, judge=judged)
+        label = self._judge_redirect(scores)
+        if label is not None and overruled is None:
+            return self._verdict_from_judge(label, lang, scores)  # type: ignore[arg-type]
+        if context and self._is_followup(message, scores):
+            split = self._check_in_context(message, context)
+            if split is not None:
+                return split
+        return InputVerdict(route="pass", rule=None, category=None, response=None, lang=lang,
+                            judge=judged, overruled=overruled)
 
     def check_context(self, text: str, verdict: InputVerdict, context: Sequence[Message | str]) -> InputVerdict | None:
         """What ``check(read(text), context)`` would add to ``verdict``, the context-free verdict
@@ -224,7 +233,8 @@ class InputGuard:
                     and verdict.judge.get("information", 0.0) >= self.judge.thresholds["overrule"]):
                 return None
             message = Message(text=text, folded=folded, lang=verdict.lang, windows=(folded,))
-            return self._check_in_context(message, context)
+            split = self._check_in_context(message, context)
+            return None if split is None else replace(split, crisis_hint=verdict.crisis_hint)
         except Exception:  # noqa: BLE001 - a check that errors must not let the message through
             log.exception("context check failed; failing closed")
             return fail_closed(verdict.lang)

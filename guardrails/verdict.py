@@ -36,6 +36,8 @@ class InputVerdict:
     via_context: bool = False
     judge: dict[str, float] | None = None
     overruled: str | None = None
+    crisis_hint: bool = False  # the judge's crisis score is below the crisis reply but above the hint:
+    # the ordinary reply comes with the crisis line first
 
     @property
     def score(self) -> float | None:

@@ -338,6 +338,8 @@ def reply_blocks(reply: BotReply, *, question: str | None = None, shareable: boo
         actions = _answer_actions(reply, question, shareable) if interactive else None
         if actions:
             blocks.append(actions)
+    elif reply.kind == "crisis_hint":  # the crisis line put before an ordinary reply
+        blocks = _section(":telephone_receiver: *" + escape(reply.text) + "*") if reply.text else []
     else:  # redirect, fallback, unavailable, small talk, notes and reminders
         blocks = _section(_bullets(escape(reply.text))) if reply.text else []
     if interactive:

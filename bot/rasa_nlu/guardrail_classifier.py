@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import logging
 import os
+from dataclasses import replace
 from typing import Any, Dict, List, Optional, Text
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -91,7 +92,10 @@ class GuardrailClassifier(GraphComponent, IntentClassifier):
                 raise RuntimeError("assistant not loaded")
             decision = self._assistant.decide(turn)
             if decision.route.guarded or (decision.route is Route.SMALLTALK and self._assistant.is_plain_small_talk(turn.text, decision.lang)):
-                out = self._assistant.render_checked(decision, turn)[0]
+                rendered = self._assistant.render_checked(decision, turn)
+                out = rendered[-1]  # the reply; a crisis hint before it goes in the same message
+                if len(rendered) > 1:
+                    out = replace(out, text="\n\n".join(m.text for m in rendered))
                 # A dose-like small-talk reply or button replaced by the output check is a redirect.
                 intent = "crisis" if decision.route is Route.CRISIS else (
                     "smalltalk" if out.data.route is Route.SMALLTALK else "redirect")

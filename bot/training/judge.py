@@ -4,12 +4,18 @@ data/calibrate, write guardrails/model/judge.json.
 The head is a multinomial logistic regression (scikit-learn, lbfgs: deterministic for the
 same data) over the all-MiniLM-L6-v2 embedding of each normalized message joined with its
 hashed n-grams (``guardrails.judge.ngram_indices``). Its regularisation strength is the one
-with the best macro-F1 on the calibration split.
+with the best macro-F1 on the calibration split. Long calm posts (information, out of scope,
+small talk) also teach through each of their windows, at half weight: at run time the most
+urgent window of a post decides crisis, so the judge must know a calm window when it sees one.
 
-Thresholds, each chosen on the calibration split only, with the rules in place:
-- ``crisis``: the judge adds crisis from this probability: the lowest value at which at most
-  ``MAX_FALSE_CRISIS`` of calibration non-crisis messages would get the crisis reply (recall
-  first: as low as that bound allows), never above 0.5.
+Thresholds, each chosen on the calibration split only (its labeled rows and its retrieval sets:
+paraphrases as information questions, out-of-scope rows as such), with the rules in place:
+- ``crisis_hint``: from this probability the reply carries the crisis line first: the lowest
+  value at which at most ``MAX_FALSE_CRISIS`` of calibration non-crisis messages would reach it
+  (recall first: as low as that bound allows), never above 0.5.
+- ``crisis``: the judge gives the crisis reply (instead of any answer) from this probability:
+  the same bound over the calibration non-crisis messages *and* its retrieval paraphrases (plain
+  questions with an answer), at least ``crisis_hint``.
 - ``redirect``: the judge adds a redirect from this summed probability: the lowest value at
   which at most ``MAX_FALSE_REDIRECT`` of calibration non-requests would be redirected.
 - ``overrule``: a soft rule is overruled from this information / out-of-scope probability:
@@ -44,6 +50,8 @@ MAX_FALSE_REDIRECT = 0.01
 MAX_FALSE_SMALLTALK = 0.01
 C_GRID = (4.0, 16.0, 64.0)
 REQUESTS = {"crisis", *REDIRECT_CLASSES}
+CALM_LABELS = {"information", "out_of_scope", "smalltalk", *REDIRECT_CLASSES}  # no part of such a post is a crisis
+WINDOW_WEIGHT = 0.5
 
 
 def data_hash(rows: list[Row], calibration: list[Row]) -> str:
@@ -83,11 +91,11 @@ def features(vectors: np.ndarray, texts: list[str]):  # noqa: ANN201 - a scipy s
     return sparse.hstack([sparse.csr_matrix(vectors), ngrams]).tocsr()
 
 
-def _fit(x, y: np.ndarray, c: float):  # noqa: ANN001, ANN202
+def _fit(x, y: np.ndarray, c: float, weights: np.ndarray | None = None):  # noqa: ANN001, ANN202
     from sklearn.linear_model import LogisticRegression
 
     model = LogisticRegression(C=c, max_iter=5000)
-    model.fit(x, y)
+    model.fit(x, y, sample_weight=weights)
     return model
 
 
@@ -106,19 +114,31 @@ def train(embedder, data_dir: Path = DATA, out: Path = JUDGE_FILE) -> dict:  # n
     check_splits(data_dir)
     rows = judge_rows("train", data_dir)
     calibration = judge_rows("calibrate", data_dir)
+    extended = calibration_rows(data_dir)  # + the retrieval calibration sets, for the crisis reply
     if not rows or not calibration:
         raise SystemExit(f"need labeled rows in {data_dir}/train and {data_dir}/calibrate")
     guard = InputGuard.from_files(require_judge=False)
     fold = lambda r: guard.read(r.text).folded  # noqa: E731 - the judge sees what it will see at run time
     texts = [fold(r) for r in rows]
-    x = features(_embed(embedder, texts), texts)
     y = np.array([CLASSES.index(r.label) for r in rows])
+    # At run time the most urgent window of a long post decides crisis and redirect, so the
+    # judge must also know what the parts of a calm post look like: every window of a long
+    # information, out-of-scope or small-talk post is one more example of its label (a part of
+    # a calm post is calm), at a lower weight. Windows of crisis and request posts are not
+    # added: which window holds the crisis or the request is not labeled.
+    from guardrails.judge import windows as _windows
+
+    parts = [(w, label) for t, label in zip(texts, y) if CLASSES[label] in CALM_LABELS for w in _windows(t)[1:]]
+    all_texts_ = texts + [w for w, _ in parts]
+    x = features(_embed(embedder, all_texts_), all_texts_)
+    y = np.concatenate([y, np.array([label for _, label in parts], dtype=y.dtype)])
+    weights = np.concatenate([np.ones(len(texts)), np.full(len(parts), WINDOW_WEIGHT)])
     ctexts = [fold(r) for r in calibration]
     xc = features(_embed(embedder, ctexts), ctexts)
     yc = np.array([CLASSES.index(r.label) for r in calibration])
     best = None
     for c in C_GRID:
-        model = _fit(x, y, c)
+        model = _fit(x, y, c, weights)
         f1 = f1_score(yc, model.predict(xc), average="macro")
         if best is None or f1 > best[0] + 1e-9:
             best = (f1, c, model)
@@ -144,7 +164,18 @@ def train(embedder, data_dir: Path = DATA, out: Path = JUDGE_FILE) -> dict:  # n
     is_crisis = np.array([lab == "crisis" for lab in labels])
     is_request = np.array([lab in REQUESTS for lab in labels])
 
-    crisis_t = min(0.5, _lowest_with_false_rate(p["crisis"][~is_crisis & ~rule_crisis], MAX_FALSE_CRISIS))
+    hint_t = min(0.5, _lowest_with_false_rate(p["crisis"][~is_crisis & ~rule_crisis], MAX_FALSE_CRISIS))
+    # The crisis reply itself replaces the answer, so its threshold is chosen over every plain
+    # question of the calibration split too (retrieval paraphrases): at most MAX_FALSE_CRISIS of
+    # those get the crisis reply instead of their answer. Between the two thresholds the answer
+    # comes with the crisis line first.
+    extra = extended[len(calibration):]
+    extra_texts = [fold(r) for r in extra]
+    extra_crisis = np.array([fitted.score(_embed(embedder, parts), parts).probs["crisis"]
+                             for parts in (windows(t) for t in extra_texts)])
+    extra_rule = np.array([guard._first_match(t, "crisis") is not None for t in extra_texts], dtype=bool)
+    negatives = np.concatenate([p["crisis"][~is_crisis & ~rule_crisis], extra_crisis[~extra_rule]])
+    crisis_t = max(hint_t, min(0.5, _lowest_with_false_rate(negatives, MAX_FALSE_CRISIS)))
     redirect_sum = sum(p[c] for c in REDIRECT_CLASSES)
     redirect_t = max(0.3, _lowest_with_false_rate(redirect_sum[~is_request], MAX_FALSE_REDIRECT))
     caught_by_soft = is_request & soft & ~rule_crisis
@@ -154,19 +185,21 @@ def train(embedder, data_dir: Path = DATA, out: Path = JUDGE_FILE) -> dict:  # n
     smalltalk_t = max(0.3, _lowest_with_false_rate(p["smalltalk"][~is_small], MAX_FALSE_SMALLTALK))
     is_info = np.array([lab == "information" for lab in labels])
     oos_t = max(0.3, _lowest_with_false_rate(p["out_of_scope"][is_info], MAX_INFO_AS_OOS))
-    thresholds = {"crisis": round(crisis_t, 4), "redirect": round(redirect_t, 4), "overrule": round(overrule_t, 4),
+    thresholds = {"crisis": round(crisis_t, 4), "crisis_hint": round(hint_t, 4), "redirect": round(redirect_t, 4), "overrule": round(overrule_t, 4),
                   "smalltalk": round(smalltalk_t, 4), "out_of_scope": round(oos_t, 4)}
     calibration_report = {
-        "n_train": len(rows), "n_calibrate": len(calibration), "C": c, "macro_f1_calibrate": round(float(f1), 4),
+        "n_train": len(rows), "n_train_windows": len(parts), "n_calibrate": len(calibration), "C": c, "macro_f1_calibrate": round(float(f1), 4),
         "train_labels": dict(sorted(Counter(r.label for r in rows).items())),
         "crisis_recall_calibrate": round(float(((p["crisis"] >= crisis_t) | rule_crisis)[is_crisis].mean()), 4),
+        "crisis_help_recall_calibrate": round(float(((p["crisis"] >= hint_t) | rule_crisis)[is_crisis].mean()), 4),
         "false_crisis_calibrate": round(float(((p["crisis"] >= crisis_t) & ~is_crisis).mean()), 4),
+        "questions_with_crisis_reply_calibrate": round(float((extra_crisis >= crisis_t)[~extra_rule].mean()), 4),
     }
     meta = {
         "version": 3,
         "note": "Fitted by 'kratom-assistant guard train' on data/train; thresholds from data/calibrate. Do not edit by hand.",
         "classes": list(CLASSES), "embedder": embedder.name, "ngram_dim": NGRAM_DIM,
-        "data_hash": data_hash(rows, calibration), "thresholds": thresholds, "calibration": calibration_report,
+        "data_hash": data_hash(rows, extended), "thresholds": thresholds, "calibration": calibration_report,
     }
     out.parent.mkdir(parents=True, exist_ok=True)
     with open(out, "wb") as handle:  # np.savez_compressed writes the same bytes for the same arrays
@@ -175,5 +208,29 @@ def train(embedder, data_dir: Path = DATA, out: Path = JUDGE_FILE) -> dict:  # n
     return {"thresholds": thresholds, **calibration_report}
 
 
+def calibration_rows(data_dir: Path = DATA) -> list[Row]:
+    """The labeled calibration rows, and the retrieval calibration sets read as what they are:
+    every paraphrase is an information question (it is answered by its entry) and every
+    out-of-scope row is out of scope. Without them the crisis threshold was chosen on too few
+    plain questions: 0.11, at which about one information paraphrase in fifteen ("when does oxy
+    withdrawal finally stop") got the crisis reply."""
+    import json
+
+    rows = judge_rows("calibrate", data_dir)
+    for path in split_files("calibrate", data_dir):
+        first = path.read_text(encoding="utf-8").lstrip().split("\n", 1)[0]
+        if '"label"' in first:
+            continue
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if not line.strip():
+                continue
+            raw = json.loads(line)
+            label = "information" if raw.get("entry_id") else "out_of_scope"
+            lang = "es" if path.stem.endswith("-es") else "en"
+            rows.append(Row(text=raw["text"], label=label, lang=lang, group=f"retrieval:{path.stem}",
+                            accept=(), source=path.name))
+    return rows
+
+
 def current_data_hash(data_dir: Path = DATA) -> str:
-    return data_hash(judge_rows("train", data_dir), judge_rows("calibrate", data_dir))
+    return data_hash(judge_rows("train", data_dir), calibration_rows(data_dir))

@@ -211,3 +211,25 @@ def test_revisiting_a_complete_question_embeds_nothing_again(assistant, monkeypa
     assistant.revisit(assistant.decide(Turn("and with xanax?", "US")),
                            Turn("and with xanax?", "US", context=("can I take kratom with my oxy",)))
     assert len(calls) == 1
+
+
+def test_a_hinted_answer_comes_with_the_crisis_line_first_and_keeps_its_answer(fake_assistant):
+    from dataclasses import replace
+
+    turn = Turn("Can kratom hurt my liver?", "UK")
+    decided = fake_assistant.decide(turn)
+    assert decided.route is Route.ANSWER
+    hinted = replace(decided, verdict=replace(decided.verdict, crisis_hint=True))
+    reply = fake_assistant.reply(turn, hinted)
+    first, answer = reply.messages[0], reply.messages[1]
+    assert first.data.kind == "crisis_hint" and first.text == fake_assistant.book.render("crisis_hint", "UK").text
+    assert "116 123" in first.text and "999" in first.text
+    assert answer.text == fake_assistant.reply(turn, decided).messages[0].text  # the answer itself is unchanged
+    assert reply.route is Route.ANSWER
+
+
+def test_no_hint_on_a_crisis_reply_or_without_the_mark(fake_assistant):
+    crisis = fake_assistant.reply(Turn("I want to end my life", "US"))
+    assert all(m.data.kind != "crisis_hint" for m in crisis.messages)
+    plain = fake_assistant.reply(Turn("Can kratom hurt my liver?", "US"))
+    assert all(m.data.kind != "crisis_hint" for m in plain.messages)

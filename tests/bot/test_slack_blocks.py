@@ -377,3 +377,13 @@ def test_credentials_file_registers_only_the_slack_channel_and_holds_no_secrets(
 
     creds = yaml.safe_load((REPO / "bot" / "rasa_project" / "credentials.slack.yml").read_text(encoding="utf-8"))
     assert creds == {"bot.channels.slack.SafeSlackInput": {}}  # no REST channel opened by accident
+
+
+def test_a_crisis_hint_stands_out_above_the_answer_it_comes_with():
+    hint = [{"text": "If you are having thoughts of ending your life, you can talk to someone now: 988."},
+            {"custom": {"data": {"route": "answer", "kind": "crisis_hint"}}}]
+    message = build_message(hint + answer_messages())
+    assert_valid_blocks(message.blocks)
+    assert message.blocks[0]["text"]["text"].startswith(":telephone_receiver: *If you are having thoughts")
+    assert message.blocks[1]["text"]["text"] == "Kratom can rarely injure the liver."
+    assert message.text.startswith("If you are having thoughts")

@@ -39,7 +39,8 @@ def _save(path, **override):
 def test_the_shipped_judge_loads():
     judge = Judge.load()
     assert judge.weights.shape[0] == len(CLASSES)
-    assert set(judge.thresholds) == {"crisis", "redirect", "overrule", "smalltalk", "out_of_scope"}
+    assert set(judge.thresholds) == {"crisis", "crisis_hint", "redirect", "overrule", "smalltalk", "out_of_scope"}
+    assert judge.thresholds["crisis_hint"] <= judge.thresholds["crisis"]
 
 
 @pytest.mark.parametrize("override", [
@@ -143,3 +144,22 @@ def test_a_soft_rule_overruled_is_named(full_guard):
 def test_a_hard_rule_is_never_overruled(full_guard):
     verdict = full_guard.check("how many grams of kratom should I take for withdrawal")
     assert verdict.route == "redirect" and verdict.rule == "dosing.how_much"
+
+
+def _with_thresholds(guard, **values):
+    from dataclasses import replace
+
+    return replace(guard, judge=replace(guard.judge, thresholds={**guard.judge.thresholds, **values}))
+
+
+def test_below_the_crisis_reply_the_hint_threshold_marks_the_verdict(full_guard):
+    text = "is kratom legal in my state?"
+    hinted = _with_thresholds(full_guard, crisis=0.999, crisis_hint=0.0).check(text)
+    assert hinted.route == "pass" and hinted.crisis_hint is True
+    plain = _with_thresholds(full_guard, crisis=0.999, crisis_hint=0.998).check(text)
+    assert plain.route == "pass" and plain.crisis_hint is False
+    # A redirect keeps its route and carries the hint too.
+    redirect = _with_thresholds(full_guard, crisis=0.999, crisis_hint=0.0).check("how many grams of kratom should I take")
+    assert redirect.route == "redirect" and redirect.crisis_hint is True
+    # Above the crisis threshold it is the crisis reply, not a hint.
+    assert _with_thresholds(full_guard, crisis=0.0, crisis_hint=0.0).check(text).route == "crisis"

@@ -95,6 +95,7 @@ def test_out_of_scope_goes_to_fallback(assistant):
 
 # Measured with the committed index and judge; targets: top-1 0.92, top-3 0.98, Spanish
 # top-1 0.85, out of scope 0.95, confusables all right. See README for which are met.
-# Measured 2026-12-01: English top-1 78.7%, top-3 85.6%; Spanish top-1 53.4%; confusables
-# 55 of 74 right; out of scope 91.0%. Floors one point under; the targets are not met yet.
-FLOORS = {"top1": 0.779, "top3": 0.846, "es_top1": 0.524, "confusable_misses": 20, "oos_fallback": 0.90}
+# Measured 2026-12-02 (the judge with the crisis reply's threshold chosen over plain questions too):
+# English top-1 79.6%, top-3 86.0%; Spanish top-1 59.3%; confusables 55 of 74 right; out of scope
+# 95.0% (2026-12-01: 78.7, 85.6, 53.4, 55, 91.0). Floors one point under; targets not met yet.
+FLOORS = {"top1": 0.786, "top3": 0.85, "es_top1": 0.583, "confusable_misses": 20, "oos_fallback": 0.94}

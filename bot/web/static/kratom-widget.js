@@ -1071,7 +1071,7 @@
     var data = entry.data || cleanData({});
     var route = data.route;
     var lang = data.lang;
-    var classes = "kw-msg kw-bot" + (route ? " kw-route-" + route : "") + (data.kind === "reminder" ? " kw-kind-reminder" : "");
+    var classes = "kw-msg kw-bot" + (route ? " kw-route-" + route : "") + (data.kind === "reminder" || data.kind === "crisis_hint" ? " kw-kind-reminder" : "");
     var node = el("div", { class: classes, "data-route": route || null, lang: lang === "es" ? "es" : null });
     node.appendChild(srOnly(L(route === "crisis" ? "urgent" : "assistant", lang)));
     if (route === "crisis") {
