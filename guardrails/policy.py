@@ -41,6 +41,7 @@ CATEGORIES = {
     "redirect": ("dosing", "self_treatment", "combination", "manufacture", "sourcing", "general"),
 }
 _TERM = re.compile(r"\{([A-Z_]+)\}")
+_QUOTED = re.compile(r"(?<!\w)'[^']{3,300}'(?!\w)|\"[^\"]{3,300}\"|[“«][^”»]{3,300}[”»]")
 
 
 @dataclass(frozen=True)
@@ -94,11 +95,17 @@ class SomeoneElse:
 
     other: tuple[re.Pattern[str], ...] = ()
     self_: tuple[re.Pattern[str], ...] = ()
+    helper: tuple[re.Pattern[str], ...] = ()  # the helper's own words, left out before ``self_``
     examples_other: tuple[str, ...] = ()
     examples_self: tuple[str, ...] = ()
 
     def about_other(self, text: str) -> bool:
-        return any(p.search(text) for p in self.other) and not any(p.search(text) for p in self.self_)
+        if not any(p.search(text) for p in self.other):
+            return False
+        own = _QUOTED.sub(" ", text)  # someone else's words, quoted, are not the writer's
+        for pattern in self.helper:  # nor are the helper's own questions and worries
+            own = pattern.sub(" ", own)
+        return not any(p.search(own) for p in self.self_)
 
 
 @dataclass(frozen=True)
@@ -228,11 +235,12 @@ def parse_policy(data: Any, responses: set[str] | None = None, where: str = "pol
 def _someone_else(where: str, data: Any, terms: dict[str, str]) -> SomeoneElse:
     if data is None:
         return SomeoneElse()
-    data = check_keys(where, data, {"other", "self"}, {"examples"})
+    data = check_keys(where, data, {"other", "self"}, {"helper", "examples"})
     examples = check_keys(f"{where}.examples", data.get("examples") or {}, set(), {"other", "self"})
     return SomeoneElse(
         other=_patterns(f"{where}.other", data["other"], terms),
         self_=_patterns(f"{where}.self", data["self"], terms),
+        helper=_patterns(f"{where}.helper", data.get("helper", []), terms),
         examples_other=tuple(string_list(f"{where}.examples.other", examples.get("other", []))),
         examples_self=tuple(string_list(f"{where}.examples.self", examples.get("self", []))),
     )

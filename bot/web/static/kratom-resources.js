@@ -31,7 +31,7 @@ window.KRATOM_CRISIS = {
     },
     {
      "all": [
-      "\\b(want|wanna|going|gonna|plan|planning|ready|wish|trying|tried|try|decided|deserve|about|rather|like) (to )?(die|be dead|not (be )?(alive|exist|here|wake up)|disappear forever|sleep forever|end it|end it all|end everything|not wake up)\\b"
+      "\\b(want|wanna|wanting|going|gonna|plan|planning|ready|wish|trying|tried|try|decided|deserve|about|rather|like) (to )?(die|be dead|not (be )?(alive|exist|here|wake up)|disappear forever|sleep forever|end it|end it all|end everything|not wake up)\\b"
      ],
      "none": []
     },
