@@ -54,6 +54,18 @@ def error(status: int, message: str) -> HTTPResponse:
     return response.json({"error": message}, status=status)
 
 
+def feedback_store_for(agent: Any) -> FeedbackStore:
+    """Where answer feedback goes, for every channel: FEEDBACK_DB_URL or TRACKER_DB_URL if set;
+    else the SQL tracker store's own database (so replicas share the counts); else a SQLite
+    file under build/."""
+    engine = None
+    if not (os.environ.get("FEEDBACK_DB_URL") or os.environ.get("TRACKER_DB_URL")) and agent is not None:
+        from .forget import stores_in
+
+        engine = next((s.engine for s in stores_in(agent.tracker_store) if hasattr(s, "engine")), None)
+    return FeedbackStore(engine=engine) if engine is not None else FeedbackStore.from_env()
+
+
 class SafeRestInput(RestInput):
     @classmethod
     def name(cls) -> Text:
@@ -66,15 +78,8 @@ class SafeRestInput(RestInput):
         self._feedback: Optional[FeedbackStore] = None
 
     def feedback_store(self, agent: Any) -> FeedbackStore:
-        """FEEDBACK_DB_URL or TRACKER_DB_URL if set; else the SQL tracker store's own database
-        (so replicas share the counts); else a SQLite file under build/."""
         if self._feedback is None:
-            engine = None
-            if not (os.environ.get("FEEDBACK_DB_URL") or os.environ.get("TRACKER_DB_URL")) and agent is not None:
-                from .forget import stores_in
-
-                engine = next((s.engine for s in stores_in(agent.tracker_store) if hasattr(s, "engine")), None)
-            self._feedback = FeedbackStore(engine=engine) if engine is not None else FeedbackStore.from_env()
+            self._feedback = feedback_store_for(agent)
         return self._feedback
 
     def _payload(self, request: Request) -> Optional[Dict[str, Any]]:

@@ -244,6 +244,7 @@ class SafeSlackInput(InputChannel):
         self.settings = settings or RegionSettings()
         self.socket_client: Any = None
         self._feedback: Any = None
+        self._app: Any = None
         self._own_ids: Set[str] = set()
         self._auth_checked = False
         self._tasks: Set[asyncio.Task] = set()
@@ -300,6 +301,7 @@ class SafeSlackInput(InputChannel):
 
         @bp.listener("after_server_start")
         async def start_socket_mode(app: Any, loop: Any) -> None:
+            self._app = app  # its agent's tracker store is where flags are counted, as the REST channel does
             if self.app_token:
                 await self.start_socket_mode(on_new_message)
 
@@ -509,9 +511,10 @@ class SafeSlackInput(InputChannel):
     # -- buttons and the Home tab -----------------------------------------------------------
     def _feedback_store(self) -> Any:
         if self._feedback is None:
-            from bot.feedback import FeedbackStore
+            from .rest import feedback_store_for
 
-            self._feedback = FeedbackStore.from_env()
+            agent = getattr(getattr(self._app, "ctx", None), "agent", None) if self._app is not None else None
+            self._feedback = feedback_store_for(agent)
         return self._feedback
 
     async def _flag(self, entry: str, where: "_Place") -> None:
