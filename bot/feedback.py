@@ -69,7 +69,13 @@ class FeedbackStore:
                     sa.Column("kind", sa.String(8), primary_key=True),
                     sa.Column("count", sa.Integer, nullable=False),
                 )
-                metadata.create_all(self._engine, checkfirst=True)
+                try:
+                    metadata.create_all(self._engine, checkfirst=True)
+                except sa.exc.DatabaseError:
+                    # Another replica created it between our check and our CREATE TABLE: use
+                    # theirs (anything else still raises here).
+                    if not sa.inspect(self._engine).has_table("feedback_counts"):
+                        raise
                 self._table = table
             return self._engine, self._table
 

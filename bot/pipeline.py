@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from guardrails import InputGuard, ReplyBook, Smalltalk, check_output
@@ -116,6 +116,7 @@ class Assistant:
     smalltalk: Smalltalk
     kb: "KnowledgeBase | None"
     config: "RetrievalConfig"
+    _questions: set[str] | None = field(default=None, init=False, repr=False)
 
     @classmethod
     def load(cls, *, kb: "KnowledgeBase | None" = None, with_kb: bool = True, embedder: object | None = None) -> "Assistant":
@@ -158,7 +159,15 @@ class Assistant:
     def decide(self, turn: Turn) -> Decision:
         question = resolve_followup(turn.text, turn.suggestions)
         message = self.guard.read(question)
-        verdict = self.guard.check(message, turn.context)
+        # A question the previous reply offered as a button is complete as it stands: it is
+        # never the second half of a request split across turns, so it is judged on its own.
+        context = () if question in turn.suggestions else turn.context
+        verdict = self.guard.check(message, context)
+        if verdict.route == "redirect" and (verdict.rule or "").startswith("judge.") and self._entry_question(message.folded):
+            # Word for word a question a reviewed entry answers (its own question or phrasing,
+            # e.g. the "Why won't you tell me how much to take?" button): the judge's guess that
+            # it is a request gives way; a rule's never does.
+            verdict = replace(verdict, route="pass", rule=None, category=None, response=None, overruled=verdict.rule)
         try:
             match = self.smalltalk.match(question, verdict.lang)
         except Exception:  # noqa: BLE001 - small talk failing must not block an answer
@@ -183,6 +192,18 @@ class Assistant:
             return Decision.answer(verdict, candidates[0], candidates, question)
         return Decision.fallback(verdict, candidates, question)
 
+    def _entry_question(self, folded: str) -> bool:
+        """Word for word a question the assistant itself offers: an entry's own question or
+        phrasing, or a suggestion button of a reply (each of which an entry answers)."""
+        if self.kb is None:
+            return False
+        if self._questions is None:
+            offered = [t for e in self.kb.entries.values() for _, t in e.index_texts]
+            offered += [q for t in self.book.templates.values() for q in t.suggest]
+            offered += [q for i in self.smalltalk.intents for q in i.suggest]
+            self._questions = {normalize(t).text for t in offered}
+        return folded in self._questions
+
     def is_plain_small_talk(self, text: str, lang: str = "en") -> bool:
         """A complete greeting, thank-you or goodbye by the small-talk patterns: never the
         second half of a split request, so it needs no context. (``lang`` from the decision:
@@ -198,7 +219,7 @@ class Assistant:
             return decided
         if resolve_followup(turn.text, turn.suggestions) != turn.text:
             return self.decide(turn)
-        if turn.context:
+        if turn.context and turn.text not in turn.suggestions:  # a pressed suggestion stands alone
             # Only the context step is new here: the text itself was read, embedded and judged
             # when ``decided`` was made, so it is not embedded again.
             split = self.guard.check_context(turn.text, decided.verdict, turn.context)

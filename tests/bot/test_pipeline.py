@@ -233,3 +233,23 @@ def test_no_hint_on_a_crisis_reply_or_without_the_mark(fake_assistant):
     assert all(m.data.kind != "crisis_hint" for m in crisis.messages)
     plain = fake_assistant.reply(Turn("Can kratom hurt my liver?", "US"))
     assert all(m.data.kind != "crisis_hint" for m in plain.messages)
+
+
+def test_a_suggestion_the_assistant_offered_is_answered_not_read_as_a_split_request(assistant):
+    context = ("how many grams of kratom should I take",)
+    first = assistant.reply(Turn(context[0], "US"))
+    suggestion = first.messages[0].buttons[0]
+    turn = Turn(suggestion, "US", context=context, suggestions=first.messages[0].buttons)
+    assert assistant.decide(turn).route is Route.ANSWER
+    assert assistant.revisit(assistant.decide(Turn(suggestion, "US")), turn).route is Route.ANSWER
+    # Typed by hand with the same context, a short follow-up is still read with it.
+    assert assistant.decide(Turn("how much would I need?", "US", context=context)).route is Route.REDIRECT
+
+
+def test_every_question_the_assistant_offers_as_a_button_is_answered(assistant):
+    offered = {q for t in assistant.book.templates.values() for q in t.suggest}
+    offered |= {q for i in assistant.smalltalk.intents for q in i.suggest}
+    assert len(offered) >= 10
+    wrong = {q: assistant.decide(Turn(q, "US")).route.value for q in sorted(offered)}
+    # answered: by an entry, or (the "what can you do" kind) by the small-talk reply that says so
+    assert {q: r for q, r in wrong.items() if r not in ("answer", "smalltalk")} == {}
