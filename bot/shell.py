@@ -254,6 +254,8 @@ def render_reply(reply: ShellReply, width: int, *, color: bool = False, region: 
         head = _paint(wrap(crisis_heading(reply, region), width, BOT, INDENT), "crisis_heading", color)
         body = _paint(wrap(reply.text, width, INDENT, INDENT), "crisis_body", color)
         return head + body
+    if reply.data is not None and reply.data.kind == "crisis_hint":  # the crisis line put before a reply
+        return _paint(wrap("!! " + reply.text, width, BOT, INDENT), "crisis_body", color)
     if reply.route is Route.REDIRECT:
         head = _paint(wrap(f"-- {REDIRECT_LABEL[reply.lang]} --", width, BOT, INDENT), "redirect_heading", color)
         return head + wrap(reply.text, width, INDENT, INDENT)

@@ -124,6 +124,11 @@ def _respell(match: re.Match[str]) -> str:
     return _SPELLING.get(word, word)
 
 
+def spelling_fixes() -> dict[str, str]:
+    """The spelling and slang table (a copy): the widget's offline crisis check uses it too."""
+    return dict(_SPELLING)
+
+
 def normalize(text: str) -> Normalized:
     """Fold a message into the canonical lower-case form the policy patterns expect."""
     if not isinstance(text, str):

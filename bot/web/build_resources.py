@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from guardrails.engine import POLICY_FILE
-from guardrails.normalize import _SPELLING
+from guardrails.normalize import spelling_fixes
 from guardrails.policy import load_policy
 from guardrails.responses import REGIONS, RESOURCES_FILE, Region, load_regions
 
@@ -76,7 +76,7 @@ def crisis_rules(policy_path: Path | None = None) -> dict[str, Any]:
     return {
         "rules": rules,
         "spanish": [p.pattern for p in policy.spanish],
-        "spelling": {k: v for k, v in sorted(_SPELLING.items()) if k != v},
+        "spelling": {k: v for k, v in sorted(spelling_fixes().items()) if k != v},
     }
 
 

@@ -402,3 +402,17 @@ def test_in_a_terminal_NO_COLOR_leaves_only_the_words(rest, tmp_path):
     out = chat_in_a_terminal(rest.url, tmp_path, [CRISIS_TEXT.encode() + b"\r", b"/quit\r"], NO_COLOR="1")
     assert b"bot> !! CRISIS SUPPORT - emergency: 999 !!" in out
     assert not any(code.encode() in out for code in SGR)
+
+
+def test_the_crisis_line_put_before_an_answer_is_marked_too(fake_assistant):
+    from dataclasses import replace
+
+    turn = Turn("Can kratom hurt my liver?", "UK")
+    decided = fake_assistant.decide(turn)
+    hinted = fake_assistant.reply(turn, replace(decided, verdict=replace(decided.verdict, crisis_hint=True)))
+    out = shell.render(rest_messages(hinted), 80).text
+    first = [line for line in out.splitlines() if line.strip()][0]
+    assert first.startswith("bot> !! ")
+    assert out.index("116 123") < out.lower().index("liver")  # the line first, then the answer
+    plain = shell.render(rest_messages(fake_assistant.reply(turn, decided)), 80).text
+    assert "!!" not in plain
