@@ -267,6 +267,19 @@ def turn_latency(url: str, conversations: int, turns: int = max(TURN_MARKS)) -> 
     return out
 
 
+def seconds_to_first_reply(url: str, message: str, t0: float, answered) -> float:  # noqa: ANN001
+    """Cold start: seconds from ``t0`` (the launch) until a reply to ``message`` is ``answered``."""
+    while True:
+        try:
+            if answered(devstack.post(f"{url}/webhooks/rest/webhook", {"sender": "cold", "message": message}, timeout=5)):
+                return round(time.perf_counter() - t0, 2)
+        except Exception:  # noqa: BLE001 - not up yet
+            pass
+        if time.perf_counter() - t0 > 300:
+            raise TimeoutError(f"{url} did not answer within 300 s")
+        time.sleep(0.1)
+
+
 def bench_e2e(per_user: int, sequential: int, conversations: int = 10) -> dict:
     messages = texts()
     results = {}
@@ -278,17 +291,8 @@ def bench_e2e(per_user: int, sequential: int, conversations: int = 10) -> dict:
     stack = devstack.Stack(actions, rasa)
     try:
         url = stack.rasa_url
-        while True:
-            try:
-                reply = devstack.post(f"{url}/webhooks/rest/webhook", {"sender": "cold", "message": "is kratom legal?"}, timeout=5)
-                if any("Sources:" in r.get("text", "") for r in reply):
-                    break
-            except Exception:  # noqa: BLE001
-                pass
-            if time.perf_counter() - t0 > 300:
-                raise TimeoutError("stack did not answer within 300 s")
-            time.sleep(0.1)
-        results["cold_start_s"] = round(time.perf_counter() - t0, 2)
+        results["cold_start_s"] = seconds_to_first_reply(
+            url, "is kratom legal?", t0, lambda reply: any("Sources:" in r.get("text", "") for r in reply))
         results["assistant_sequential"] = e2e_latency(url, messages, 1, sequential)
         results["assistant_10_users"] = e2e_latency(url, messages, 10, per_user)
         results["assistant_by_turn"] = turn_latency(url, conversations)
@@ -302,16 +306,7 @@ def bench_e2e(per_user: int, sequential: int, conversations: int = 10) -> dict:
                                 credentials=BASELINE_DIR / "credentials.yml", endpoints=BASELINE_DIR / "endpoints.yml").start()
     try:
         url = f"http://127.0.0.1:{base.port}"
-        while True:  # the same cold-start measure for the bare baseline: launch to first reply
-            try:
-                if devstack.post(f"{url}/webhooks/rest/webhook", {"sender": "cold", "message": "hello"}, timeout=5):
-                    break
-            except Exception:  # noqa: BLE001
-                pass
-            if time.perf_counter() - t0 > 300:
-                raise TimeoutError("baseline did not answer within 300 s")
-            time.sleep(0.1)
-        results["baseline_cold_start_s"] = round(time.perf_counter() - t0, 2)
+        results["baseline_cold_start_s"] = seconds_to_first_reply(url, "hello", t0, bool)  # the same measure
         results["baseline_sequential"] = e2e_latency(url, messages, 1, sequential)
         results["baseline_10_users"] = e2e_latency(url, messages, 10, per_user)
         results["baseline_by_turn"] = turn_latency(url, conversations)

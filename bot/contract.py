@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields
 from enum import Enum
 from typing import Any
@@ -264,3 +265,36 @@ def reply_data_of(custom: Any) -> ReplyData | None:
     except ContractError:
         log.warning("reply data that does not match the contract was ignored")
         return None
+
+
+@dataclass
+class RestReply:
+    """One reply as a channel's message list carries it: its text parts joined, its button
+    dicts, and its ``custom`` part (None if the list ended without one)."""
+
+    text: str = ""
+    buttons: list[dict[str, Any]] = field(default_factory=list)
+    custom: Any = None
+
+
+def group_rest_messages(messages: Any) -> list[RestReply]:
+    """Rasa sends a reply's text (and buttons) first, then its ``custom`` part: text and buttons
+    accumulate until a custom part closes the reply (Rasa's collecting channel may split one
+    text on blank lines, so several text parts can belong to one reply). A last reply without a
+    custom part is kept if it has text or buttons."""
+    replies: list[RestReply] = []
+    current = RestReply()
+    for msg in messages:
+        if not isinstance(msg, Mapping):
+            continue
+        text = msg.get("text")
+        if isinstance(text, str) and text.strip():
+            current.text = f"{current.text}\n\n{text.strip()}" if current.text else text.strip()
+        current.buttons += [dict(b) for b in msg.get("buttons") or [] if isinstance(b, Mapping)]
+        if msg.get("custom") is not None:
+            current.custom = msg["custom"]
+            replies.append(current)
+            current = RestReply()
+    if current.text or current.buttons:
+        replies.append(current)
+    return replies

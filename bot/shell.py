@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, TextIO
 
-from bot.contract import ReplyData, Route, reply_data_of
+from bot.contract import ReplyData, Route, group_rest_messages, reply_data_of
 
 FALLBACK_WIDTH = 80
 MAX_WIDTH = 100
@@ -155,28 +155,17 @@ def forget_history(readline: Any | None) -> None:
 def group(messages: Iterable[Any]) -> list[ShellReply]:
     """The REST channel's messages as replies: text parts and buttons until a custom part."""
     replies: list[ShellReply] = []
-    current, has_content = ShellReply(), False
-    for msg in messages:
-        if not isinstance(msg, Mapping):
-            continue
-        text = msg.get("text")
-        if isinstance(text, str) and text.strip():
-            current.text = f"{current.text}\n\n{text.strip()}" if current.text else text.strip()
-            has_content = True
-        for button in msg.get("buttons") or []:
-            if isinstance(button, Mapping):
-                payload = button.get("payload") or button.get("title")
-                if isinstance(payload, str) and payload.strip() and payload not in current.buttons:
-                    current.buttons.append(payload)
-                    has_content = True
-        if msg.get("custom") is not None:
-            current.data = reply_data_of(msg.get("custom"))
-            if current.data is not None:
-                current.buttons += [b for b in current.data.buttons if b not in current.buttons]
-            replies.append(current)
-            current, has_content = ShellReply(), False
-    if has_content:
-        replies.append(current)
+    for part in group_rest_messages(messages):
+        reply = ShellReply(text=part.text)
+        for button in part.buttons:
+            payload = button.get("payload") or button.get("title")
+            if isinstance(payload, str) and payload.strip() and payload not in reply.buttons:
+                reply.buttons.append(payload)
+        if part.custom is not None:
+            reply.data = reply_data_of(part.custom)
+            if reply.data is not None:
+                reply.buttons += [b for b in reply.data.buttons if b not in reply.buttons]
+        replies.append(reply)
     return [r for r in replies if r.text or r.buttons]
 
 

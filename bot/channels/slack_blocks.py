@@ -15,7 +15,7 @@ sanic or slack_sdk.
 
 from __future__ import annotations
 
-from bot.contract import reply_data_of
+from bot.contract import group_rest_messages, reply_data_of
 
 import hashlib
 import logging
@@ -168,33 +168,14 @@ class BotReply:
 
 
 def group_messages(messages: Iterable[Mapping[str, Any]]) -> list[BotReply]:
-    """Rasa sends a reply's text (and buttons) first, then its ``custom`` payload.
-
-    Text messages accumulate until a custom message closes the reply (Rasa's collecting
-    channel may split one text on blank lines, so several text parts can belong to one reply).
-    """
-    replies: list[BotReply] = []
-    current = BotReply()
-    has_content = False
-    for msg in messages:
-        if not isinstance(msg, Mapping):
-            continue
-        text = msg.get("text")
-        if isinstance(text, str) and text.strip():
-            current.text = f"{current.text}\n\n{text.strip()}" if current.text else text.strip()
-            has_content = True
-        for button in msg.get("buttons") or []:
-            if isinstance(button, Mapping):
-                title = button.get("title") or button.get("payload")
-                if isinstance(title, str):
-                    current.buttons.append(title)
-                    has_content = True
-        if msg.get("custom") is not None:
-            current.data = parse_data(msg.get("custom"))
-            replies.append(current)
-            current, has_content = BotReply(), False
-    if has_content:
-        replies.append(current)
+    """The messages Rasa produced for one user message as replies (``group_rest_messages``)."""
+    replies = []
+    for part in group_rest_messages(messages):
+        titles = [b.get("title") or b.get("payload") for b in part.buttons]
+        reply = BotReply(text=part.text, buttons=[t for t in titles if isinstance(t, str)])
+        if part.custom is not None:
+            reply.data = parse_data(part.custom)
+        replies.append(reply)
     return [r for r in replies if r.text or r.data]
 
 

@@ -28,7 +28,7 @@ from tests.e2e.conftest import Client, route_of
 from tests.e2e.services import (  # noqa: F401 - the fixtures are used by name
     SENDER_HASH_KEY, postgres_server, redis_server, stored_sender_id,
 )
-from tests.e2e.test_widget import CHROMIUM, CHROMIUM_ARGS, REPLY_TIMEOUT, Widget, expect, playwright_api
+from tests.e2e.test_widget import REPLY_TIMEOUT, Widget, chromium, expect  # noqa: F401 - chromium is a fixture
 
 pytestmark = [pytest.mark.e2e]
 REPO = Path(__file__).resolve().parents[2]
@@ -163,14 +163,6 @@ def test_feedback_refuses_malformed_votes(pg_stack, payload):
 
 
 # ---------------------------------------------------------------------------------- browser
-@pytest.fixture(scope="module")
-def chromium():
-    with playwright_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
 @pytest.fixture
 def widget(chromium):
     ctx = chromium.new_context(viewport={"width": 375, "height": 740})
