@@ -7,7 +7,10 @@
 Who decides, in this order:
 
 1. **Crisis rules** always fire (recall first). They run before anything that could fail, so
-   a crisis message gets crisis help even if the embedding model cannot run.
+   a crisis message gets crisis help even if the embedding model cannot run. A *soft* crisis
+   rule (emergency words that general questions use too: "do Good Samaritan laws protect you
+   if you call 911") still gives crisis help when the judge is confident the message is a
+   general question or off topic: the reply it gets carries the crisis line first.
 2. **The judge** (``judge.py``) adds crisis above a threshold chosen so that plain questions
    keep their answers; between that and a lower threshold chosen for recall, the verdict
    carries ``crisis_hint``: the reply it gets comes with the crisis line first.
@@ -145,6 +148,18 @@ class InputGuard:
                 return rule
         return None
 
+    def _crisis_rules(self, folded: str) -> tuple[Rule | None, Rule | None]:
+        """The first hard crisis rule that matches, else the first soft one (never both)."""
+        if self.policy is None:
+            raise RuntimeError("no policy loaded")
+        soft = None
+        for rule in self.policy.rules:
+            if rule.route == "crisis" and rule.matches(folded):
+                if rule.strength == "hard":
+                    return rule, None
+                soft = soft or rule
+        return None, soft
+
     def _scores(self, message: Message) -> JudgeScores | None:
         if self.judge is None:
             return None
@@ -179,17 +194,27 @@ class InputGuard:
         try:
             if self.policy is None:
                 return fail_closed(lang)
-            crisis_rule = self._first_match(message.folded, "crisis")
-            if crisis_rule is not None:
-                return self._speak_to_helper(_from_rule(crisis_rule, lang), message)
+            hard, soft = self._crisis_rules(message.folded)
+            if hard is not None:
+                return self._speak_to_helper(_from_rule(hard, lang), message)
             if self.load_error is not None or message.read_error:  # nothing else may pass
-                return fail_closed(lang)
-            scores = self._scores(message)
+                return _from_rule(soft, lang) if soft is not None else fail_closed(lang)
+            try:
+                scores = self._scores(message)
+            except Exception:  # noqa: BLE001 - no judge to overrule the soft crisis rule
+                if soft is not None:
+                    return _from_rule(soft, lang)
+                raise
             if scores is not None and self.judge is not None and scores.probs["crisis"] >= self.judge.thresholds["crisis"]:
                 return self._speak_to_helper(self._verdict_from_judge("crisis", lang, scores), message)
-            hint = (scores is not None and self.judge is not None
-                    and scores.probs["crisis"] >= self.judge.thresholds["crisis_hint"])
-            return replace(self._below_crisis(message, context, scores), crisis_hint=hint)
+            if soft is not None and not self._confident_not_a_request(scores):
+                return _from_rule(soft, lang, judge=None if scores is None else scores.rounded())
+            hint = soft is not None or (scores is not None and self.judge is not None
+                                        and scores.probs["crisis"] >= self.judge.thresholds["crisis_hint"])
+            verdict = replace(self._below_crisis(message, context, scores), crisis_hint=hint)
+            if soft is not None and verdict.overruled is None:
+                verdict = replace(verdict, overruled=soft.id)
+            return verdict
         except Exception:  # noqa: BLE001 - a check that errors must not let the message through
             log.exception("input check failed; failing closed")
             return fail_closed(lang)

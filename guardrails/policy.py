@@ -69,7 +69,10 @@ class Rule:
     pass_examples: tuple[str, ...]
     # "hard": always redirects (an explicit request for a personal amount, schedule, source
     # or recipe). "soft": the judge may overrule it when it is confident the message asks
-    # for general information or is off topic. Crisis rules are always hard.
+    # for general information or is off topic. A soft *crisis* rule (words of an emergency
+    # that general questions use too: "call 911", "medical emergency") is never dropped: when
+    # the judge is confident the message is a general question, it gets its answer with the
+    # crisis line first instead of the crisis reply.
     strength: str = "hard"
 
     def matches(self, text: str) -> bool:
@@ -178,8 +181,8 @@ def _rule(where: str, data: Any, terms: dict[str, str], responses: set[str] | No
     if responses is not None and response not in responses:
         raise PolicyError(f"{where}.response: no template {response!r} in responses.yml")
     strength = expect(f"{where}.strength", data.get("strength", "hard"), str)
-    if strength not in STRENGTHS or (route == "crisis" and strength != "hard"):
-        raise PolicyError(f"{where}.strength: must be one of {', '.join(STRENGTHS)} (crisis rules: hard)")
+    if strength not in STRENGTHS:
+        raise PolicyError(f"{where}.strength: must be one of {', '.join(STRENGTHS)}")
     when = expect(f"{where}.when", data["when"], list)
     if not when:
         raise PolicyError(f"{where}.when: needs at least one pattern")

@@ -80,7 +80,7 @@ class Smalltalk:
         return None
 
     def _by_vocabulary(self, folded: str, lang: Language) -> SmalltalkMatch | None:
-        words = re.findall(r"[\w']+", folded)
+        words = re.findall(r"[\w']+|[\U0001F300-\U0001FAFF]", folded)
         if not words or len(words) > self.max_vocabulary_words or any(w not in self.vocabulary for w in words):
             return None
         name = next((self.vocabulary[w] for w in words if self.vocabulary[w] != "filler"), None)

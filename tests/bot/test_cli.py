@@ -54,7 +54,7 @@ def test_ask_explain_shows_route_rule_and_candidates():
 
 
 def test_ask_explain_names_an_overruled_soft_rule():
-    result = run(["ask", "Is it dangerous to mix kratom and alcohol?", "--explain"])
+    result = run(["ask", "kratom and alcohol together, how dangerous is that?", "--explain"])
     assert result.returncode == 0, result.stderr[-2000:]
     assert "route:  answer" in result.stdout
     assert "overruled: combination.with_substance" in result.stdout

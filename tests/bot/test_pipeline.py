@@ -253,3 +253,24 @@ def test_every_question_the_assistant_offers_as_a_button_is_answered(assistant):
     wrong = {q: assistant.decide(Turn(q, "US")).route.value for q in sorted(offered)}
     # answered: by an entry, or (the "what can you do" kind) by the small-talk reply that says so
     assert {q: r for q, r in wrong.items() if r not in ("answer", "smalltalk")} == {}
+
+
+def _judge_sees_crisis_everywhere(assistant):
+    from dataclasses import replace
+
+    guard = assistant.guard
+    return replace(assistant, guard=replace(guard, judge=replace(guard.judge, thresholds={**guard.judge.thresholds, "crisis": 0.0})))
+
+
+@pytest.mark.parametrize("text", ["ttyl gotta go", "nevermind, all good", "👋"])
+def test_a_whole_small_talk_message_only_the_judge_calls_crisis_gets_its_reply_with_the_crisis_line_first(assistant, text):
+    strict = _judge_sees_crisis_everywhere(assistant)
+    reply = strict.reply(Turn(text=text, region="us"))
+    assert reply.decision.route is Route.SMALLTALK
+    assert [m.data.kind for m in reply.messages][:2] == ["crisis_hint", "smalltalk"]
+
+
+def test_a_crisis_rule_is_never_softened_into_small_talk(assistant):
+    strict = _judge_sees_crisis_everywhere(assistant)
+    assert strict.reply(Turn(text="bye everyone, i want to die", region="us")).decision.route is Route.CRISIS
+    assert strict.reply(Turn(text="what is kratom", region="us")).decision.route is Route.CRISIS

@@ -290,7 +290,7 @@ window.KRATOM_CRISIS = {
     },
     {
      "all": [
-      "\\b(took|take|taken|swallowed|ate|drank|used|did|snorted|injected) (a |the |my |his |her |their )?(whole|entire|all (of )?(the|my)|all|lot of|bunch of|handful of|too many|too much|way too (much|many)|double|triple|a bottle of|bottle of)\\b.{0,30}\\b(pills|meds|kratom|bottle|tablets|capsules|fent|fentanyl|xanax|oxycodone|percocet|heroin|opioids|medication|drugs|stuff|7-?oh)?"
+      "\\b(took|taken|swallowed|ate|drank|used|did|snorted|injected) (a |the |my |his |her |their )?(whole|entire|all (of )?(the|my)|all|lot of|bunch of|handful of|too many|too much|way too (much|many)|double|triple|a bottle of|bottle of)\\b.{0,30}\\b(pills|meds|kratom|bottle|tablets|capsules|fent|fentanyl|xanax|oxycodone|percocet|heroin|opioids|medication|drugs|stuff|7-?oh)?"
      ],
      "none": []
     },
@@ -380,7 +380,7 @@ window.KRATOM_CRISIS = {
     },
     {
      "all": [
-      "\\b(call 911|calling 911|call an ambulance|need an ambulance|emergency right now|medical emergency)\\b"
+      "\\b(need an ambulance|emergency right now|this is an emergency|it's an emergency)\\b"
      ],
      "none": []
     },
@@ -412,6 +412,31 @@ window.KRATOM_CRISIS = {
     "^(opioid |kratom |an |the )?(overdose|od) (signs|symptoms)\\b(?!.{0,60}\\b(now|right now|help|he|she|they|my|is|are|isn't)\\b)",
     "\\b(book|movie|film|show|story|game|character|novel|episode)\\b.{0,40}\\b(seizure|overdos\\w+|collapsed)\\b"
    ]
+  },
+  {
+   "id": "crisis.emergency_words",
+   "category": "emergency",
+   "when": [
+    {
+     "all": [
+      "\\b(call 911|calling 911|called 911|call an ambulance|calling an ambulance|call emergency services|medical emergency|call poison control)\\b"
+     ],
+     "none": []
+    },
+    {
+     "all": [
+      "\\b(take|taking) (a |the |my |his |her |their )?(whole|entire|all (of )?(the|my)|lot of|bunch of|handful of|too many|too much|way too (much|many)|double|triple|a bottle of|bottle of)\\b"
+     ],
+     "none": []
+    },
+    {
+     "all": [
+      "\\b(llamar|llame|llamo) (al )?(911|una ambulancia)\\b|\\bemergencia medica\\b"
+     ],
+     "none": []
+    }
+   ],
+   "unless": []
   },
   {
    "id": "crisis.lethal_amount",
