@@ -67,6 +67,18 @@ window.KRATOM_CRISIS = {
     },
     {
      "all": [
+      "\\b(i'm|im|i am|i'll|ill|i will|gonna|going to|plan to|planning to|about to|ready to|decided to) (be )?(end|ending) (things|it|my story) for good\\b(?! with\\b)"
+     ],
+     "none": []
+    },
+    {
+     "all": [
+      "\\b(commit|committing) (sudoku|sewer ?slide|toaster bath)\\b|\\b(considering|contemplating) (sudoku|sewer ?slide|a toaster bath)\\b(?! (or|and|puzzles?|books?|apps?|games?|for|on)\\b)"
+     ],
+     "none": []
+    },
+    {
+     "all": [
       "\\b(self[- ]?harm|hurt myself|cutting myself|cut myself|harm myself)\\b"
      ],
      "none": []
@@ -211,6 +223,12 @@ window.KRATOM_CRISIS = {
     },
     {
      "all": [
+      "\\b(si|cuando|mejor) .{0,40}\\bme mato\\b(?! (de|trabajando|estudiando|a trabajar|en el gym|en el gimnasio)\\b)|\\bme voy a matar\\b(?! (de|trabajando|estudiando)\\b)"
+     ],
+     "none": []
+    },
+    {
+     "all": [
       "\\bse (quiere|va a|piensa|quiso|intento) (matar|suicidar|quitar la vida)\\b|\\bse quiere morir\\b|\\b(quiere|va a|piensa|intento) (matarse|suicidarse|quitarse la vida)\\b"
      ],
      "none": []
@@ -302,7 +320,7 @@ window.KRATOM_CRISIS = {
     },
     {
      "all": [
-      "\\b(collapsed|collapse|fainted|blacked out|passed out|turning (blue|grey|gray|pale))\\b.{0,60}\\b(after|used|using|took|kratom|pills|fent|fentanyl|heroin|drugs|high|dope|help|breath|breathing|blue)\\b"
+      "\\b(collapsed|collapse|fainted|blacked out|passed out|turning (blue|grey|gray|pale))\\b.{0,60}\\b(after|used|using|took|kratom|pills|fent|fentanyl|heroin|drugs|high|dope|help|breath|breathing|blue|needle|syringe|rig|spoon)\\b"
      ],
      "none": []
     },
