@@ -21,6 +21,15 @@ def test_no_message_is_in_two_splits():
         assert not both, f"{len(both)} shared evaluation messages in {split}: {both[:5]}"
 
 
+def test_no_calibration_or_evaluation_message_is_a_knowledge_base_text():
+    """The entries' questions and phrasings are what retrieval is fitted on (the index): a
+    threshold is not chosen, nor an answer graded, on a text the index holds word for word."""
+    from bot.training.dedupe import kb_clashes
+
+    clashes = {where: texts for where, texts in kb_clashes().items() if where != "shared"}
+    assert not clashes, f"run 'python -m bot.training.dedupe': {clashes}"
+
+
 @pytest.mark.parametrize("split", ["train", "calibrate", "eval"])
 def test_every_labeled_row_is_well_formed(split):
     rows = judge_rows(split)
