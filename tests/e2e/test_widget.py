@@ -850,20 +850,26 @@ def test_crisis_words_get_the_numbers_at_once_when_the_assistant_is_unreachable(
 
 
 def test_in_browser_crisis_check_agrees_with_the_policy_examples(widget, offline):
-    """The word list is generated from guardrails/policy.yml; its own examples must agree in Chromium."""
+    """The word list is generated from guardrails/policy.yml; on every example of every rule the
+    check in Chromium must agree with the server's crisis rules without a judge (soft crisis rules
+    included: with no judge to overrule them they give crisis help, in the browser too)."""
+    from guardrails import InputGuard
     from guardrails.engine import POLICY_FILE
     from guardrails.policy import load_policy
 
     policy = load_policy(POLICY_FILE)
-    fire = [e for r in policy.rules if r.route == "crisis" for e in r.fire_examples]
-    quiet = [e for r in policy.rules if r.route == "crisis" for e in r.pass_examples]
-    quiet += [e for r in policy.rules if r.route != "crisis" for e in r.fire_examples]
-    quiet += ["hello", "is kratom legal?", "what is kratom", "¿qué es el kratom?", "this withdrawal is killing me haha"]
+    rules_only = InputGuard.from_files(require_judge=False)
+    assert rules_only.judge is None
+    examples = [e for r in policy.rules for e in (*r.fire_examples, *r.pass_examples)]
+    examples += ["hello", "is kratom legal?", "what is kratom", "¿qué es el kratom?", "this withdrawal is killing me haha"]
+    expected = [rules_only.check(e).route == "crisis" for e in examples]
+    assert any(expected) and not all(expected)
     widget.goto(offline.demo)
     widget.page.wait_for_function("() => !!window.KRATOM_CRISIS")
     check = "texts => texts.map(t => window.KratomWidget.isCrisis(t))"
-    missed = [t for t, hit in zip(fire, widget.page.evaluate(check, fire)) if not hit]
-    wrong = [t for t, hit in zip(quiet, widget.page.evaluate(check, quiet)) if hit]
+    got = widget.page.evaluate(check, examples)
+    missed = [t for t, want, hit in zip(examples, expected, got) if want and not hit]
+    wrong = [t for t, want, hit in zip(examples, expected, got) if hit and not want]
     assert not missed and not wrong, (missed, wrong)
 
 
