@@ -173,15 +173,15 @@ class Assistant:
         except Exception:  # noqa: BLE001 - small talk failing must not block an answer
             log.exception("small-talk matcher failed")
             match = None
-        # A complete greeting or thank-you is never the second half of a split request: a
-        # redirect that came only from the context yields to it (as on the Rasa path, where
-        # small talk is decided before any context is seen).
         if match is not None and verdict.route == "crisis" and verdict.rule == "judge.crisis":
             # The whole message is a greeting, thanks or goodbye ("ttyl gotta go", "hey it's me
             # again") and only the judge saw crisis in it (no rule did): it gets its small-talk
             # reply with the crisis line first, not the crisis reply instead of an answer.
             return Decision.small_talk(replace(verdict, route="pass", rule=None, category=None, response=None,
                                                overruled=verdict.rule, crisis_hint=True), match.intent)
+        # A complete greeting or thank-you is never the second half of a split request: a
+        # redirect that came only from the context yields to it (as on the Rasa path, where
+        # small talk is decided before any context is seen).
         if verdict.route != "pass" and not (verdict.via_context and match is not None):
             return Decision.guarded(verdict)
         if match is not None:
