@@ -193,7 +193,7 @@ window.KRATOM_CRISIS = {
     },
     {
      "all": [
-      "\\b(painless|easy|easiest|quick|quickest|quiet|peaceful|best|surest) way to (die|overdose|od|kill myself|end it|go)\\b"
+      "\\b(painless|easy|easiest|quick|quickest|quiet|peaceful|best|surest) way to (die|overdose|od|kill myself|end it|go)\\b(?! (about|ahead|for|with|through|back|from|to|in|on|over|off|up|down|out|home|there)\\b)"
      ],
      "none": []
     },
@@ -217,7 +217,7 @@ window.KRATOM_CRISIS = {
     },
     {
      "all": [
-      "\\b(quiero|voy a) (cortarme|matarme|morirme|hacerme dano)\\b|\\bme (quiero|voy a) (cortar|matar|morir)\\b|\\bsi me muero\\b|\\bnadie me (va a )?extranar\\b|\\b(razon|motivo|sentido) (para|de) seguir (viviendo|vivo|vivienda|aqui)\\b|\\bno (tiene|le veo) sentido (vivir|la vida|seguir)\\b|\\bquiero desaparecer\\b"
+      "\\b(quiero|voy a) (cortarme|matarme|morirme|hacerme dano)\\b|\\bme (quiero|voy a) (cortar|matar|morir)\\b|\\bsi me muero\\b|\\bnadie me (va a )?extranar\\b|\\b(razon|motivo|sentido) (para|de) seguir (viviendo|vivo|vivienda|aqui)\\b|\\bno (tiene|le veo) sentido (vivir|la vida|seguir)\\b|\\bquiero desaparecer\\b|\\b(estarian|estaria|estarias|estarias|estan|serian|seria|vivirian) mejor sin mi\\b"
      ],
      "none": []
     },
@@ -229,7 +229,7 @@ window.KRATOM_CRISIS = {
     },
     {
      "all": [
-      "\\bse (quiere|va a|piensa|quiso|intento) (matar|suicidar|quitar la vida)\\b|\\bse quiere morir\\b|\\b(quiere|va a|piensa|intento) (matarse|suicidarse|quitarse la vida)\\b"
+      "\\bse (quiere|va a|piensa|quiso|intento) (matar|suicidar|quitar la vida)\\b|\\bse quiere morir\\b|\\b(quiere|va a|piensa|intento) (matarse|suicidarse|quitarse la vida)\\b|\\bpara (matarse|suicidarse|quitarse la vida|matarme|suicidarme|quitarme la vida)\\b|\\b(guardando|guardadas|guardados|juntando|acumulando) (las |unas |sus |mis )?(pastillas|medicinas|pildoras)\\b"
      ],
      "none": []
     }
@@ -428,7 +428,9 @@ window.KRATOM_CRISIS = {
     "\\bhold (my|your) breath\\b|\\bbreathing (exercises?|techniques?)\\b",
     "\\bbreathe? (underwater|under water|in space|on mars|on the moon|through (their|his|her) skin)\\b",
     "^(opioid |kratom |an |the )?(overdose|od) (signs|symptoms)\\b(?!.{0,60}\\b(now|right now|help|he|she|they|my|is|are|isn't)\\b)",
-    "\\b(book|movie|film|show|story|game|character|novel|episode)\\b.{0,40}\\b(seizure|overdos\\w+|collapsed)\\b"
+    "\\b(book|movie|film|show|story|game|character|novel|episode)\\b.{0,40}\\b(seizure|overdos\\w+|collapsed)\\b",
+    "^(how|what|is there a way)\\b.{0,30}\\b(tell|know|recogni[sz]e|spot|identify|distinguish)\\b.{0,10}\\b(if|when|whether|that|the difference)\\b(?!.{0,60}\\b(right now|help me|please|my|he|she|they)\\b)",
+    "\\b(overdose|od) (risk|rates?|deaths?|prevention|statistics|awareness)\\b(?!.{0,40}\\b(right now|help|please|not breathing|blue|unconscious)\\b)"
    ]
   },
   {
@@ -450,6 +452,37 @@ window.KRATOM_CRISIS = {
     {
      "all": [
       "\\b(llamar|llame|llamo) (al )?(911|una ambulancia)\\b|\\bemergencia medica\\b"
+     ],
+     "none": []
+    }
+   ],
+   "unless": []
+  },
+  {
+   "id": "crisis.warning_signs",
+   "category": "suicide",
+   "when": [
+    {
+     "all": [
+      "\\b(giving|gave|give|given) (away )?(all )?(my|all my|most of my) (things|stuff|belongings|possessions|pets?|cat|dog)( away)?\\b"
+     ],
+     "none": []
+    },
+    {
+     "all": [
+      "\\bgarage\\b.{0,60}\\bengine (running|on)\\b|\\bengine (running|on)\\b.{0,60}\\bgarage\\b"
+     ],
+     "none": []
+    },
+    {
+     "all": [
+      "\\b(bother|bothering) (being|staying) alive\\b|\\blast (month|week|year) (i'm|im|i am) (going to|gonna) (be alive|live|be around)\\b"
+     ],
+     "none": []
+    },
+    {
+     "all": [
+      "\\b(regalando|regale) (todas )?mis cosas\\b"
      ],
      "none": []
     }
@@ -493,6 +526,19 @@ window.KRATOM_CRISIS = {
     {
      "all": [
       "\\b(cuanto|cuantos|cuantas)\\b.{0,40}\\b(para morir|para matarme|dosis letal|para una sobredosis)\\b|\\bdosis (letal|mortal)\\b"
+     ],
+     "none": []
+    },
+    {
+     "all": [
+      "\\b(how (much|many)|what (amount|quantity|number|dose)|(amount|quantity|number) of|at what (point|dose|number|amount|level))\\b",
+      "\\b(one[- ]way (trip|ticket)|point of no return|no coming back|(doesn't|does not|don't|do not|won't|will not|wouldn't|would not|never|not) (come|coming) back|(not|never|won't|don't|doesn't|wouldn't) wake (back )?up(?!\\s+(tired|groggy|early|late|at|in the|during|feeling|with|sore|hungry|so|too|every|at night))|make sure (it's|it is|i'm|im|i am|that's) (over|done|gone|dead|the end)|(stop|stops|stopping) (my|your|the|a person's|someone's) heart|to end (it|things|my life)( for good)?|be (the|my) end)\\b"
+     ],
+     "none": []
+    },
+    {
+     "all": [
+      "\\b(cuanto|cuantos|cuantas|que cantidad|cantidad)\\b.{0,60}\\b(no despertar|ya no despierte|no despierte|sin vuelta|no tiene vuelta|no hay vuelta|no volver|parar el corazon|acabar con todo)\\b"
      ],
      "none": []
     }
