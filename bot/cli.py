@@ -70,7 +70,10 @@ def cmd_ask(args: argparse.Namespace) -> int:
         print(f"route:  {d.route.value}")
         print(f"rule:   {d.rule}" + (f"   (judge score {v.score:.3f})" if v.score is not None else ""))
         if v.overruled:
-            print(f"overruled: {v.overruled} (soft rule; the judge is confident this is not a request)")
+            why = ("the judge's crisis score passed its threshold, but it is nearly sure this is calm;"
+                   " the reply comes with the crisis line first" if v.overruled == "judge.crisis"
+                   else "soft rule; the judge is confident this is not a request")
+            print(f"overruled: {v.overruled} ({why})")
         if v.judge is not None:
             print("judge:  " + "  ".join(f"{k} {p:.3f}" for k, p in v.judge.items()))
         print(f"entry:  {d.entry_id}")

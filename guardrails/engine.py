@@ -13,7 +13,9 @@ Who decides, in this order:
    general question or off topic: the reply it gets carries the crisis line first.
 2. **The judge** (``judge.py``) adds crisis above a threshold chosen so that plain questions
    keep their answers; between that and a lower threshold chosen for recall, the verdict
-   carries ``crisis_hint``: the reply it gets comes with the crisis line first.
+   carries ``crisis_hint``: the reply it gets comes with the crisis line first. A short message
+   the judge is nearly sure is small talk, off topic or a question ("aight im out") gets its
+   reply with the crisis line first too, though its crisis score passed the first threshold.
 3. **Hard redirect rules** (an explicit request for a personal amount, schedule, source or
    recipe) always redirect. **Soft** ones are overruled when the judge is confident the
    message asks for general information or is off topic ("is it dangerous to mix kratom and
@@ -38,7 +40,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .judge import JUDGE_FILE, REDIRECT_CLASSES, Judge, JudgeScores, windows
+from .judge import CALM_CLASSES, JUDGE_FILE, REDIRECT_CLASSES, Judge, JudgeScores, windows
 from .normalize import normalize
 from .policy import Policy, Rule, load_policy
 from .responses import DATA_DIR, load_response_keys
@@ -173,6 +175,19 @@ class InputGuard:
         bar = self.judge.thresholds["overrule"]
         return scores.probs["information"] >= bar or scores.probs["out_of_scope"] >= bar
 
+    def _sure_not_crisis(self, scores: JudgeScores | None, message: Message) -> bool:
+        """The judge is nearly sure the message is small talk, off topic or a question although
+        its crisis score passed the recall-first crisis threshold ("aight im out"): its reply
+        comes with the crisis line first instead of the crisis reply. The bar is chosen on
+        calibration above the calm score of every crisis message that only the judge catches
+        (bot/training/judge.py). Never for a request (a crisis often comes with one: "I'm done
+        with subs, going to the lake and not coming back") and never for a message read in
+        several windows (there the crisis score is the most urgent window's, the others the
+        whole post's)."""
+        if scores is None or self.judge is None or len(message.windows) > 1:
+            return False
+        return max(scores.probs[c] for c in CALM_CLASSES) >= self.judge.thresholds["not_crisis"]
+
     def _judge_redirect(self, scores: JudgeScores | None) -> str | None:
         if scores is None or self.judge is None:
             return None
@@ -205,7 +220,9 @@ class InputGuard:
                 if soft is not None:
                     return _from_rule(soft, lang)
                 raise
-            if scores is not None and self.judge is not None and scores.probs["crisis"] >= self.judge.thresholds["crisis"]:
+            judged_crisis = (scores is not None and self.judge is not None
+                             and scores.probs["crisis"] >= self.judge.thresholds["crisis"])
+            if judged_crisis and (soft is not None or not self._sure_not_crisis(scores, message)):
                 return self._speak_to_helper(self._verdict_from_judge("crisis", lang, scores), message)
             if soft is not None and not self._confident_not_a_request(scores):
                 return _from_rule(soft, lang, judge=None if scores is None else scores.rounded())
@@ -214,6 +231,8 @@ class InputGuard:
             verdict = replace(self._below_crisis(message, context, scores), crisis_hint=hint)
             if soft is not None and verdict.overruled is None:
                 verdict = replace(verdict, overruled=soft.id)
+            elif judged_crisis and verdict.overruled is None:
+                verdict = replace(verdict, overruled="judge.crisis")
             return verdict
         except Exception:  # noqa: BLE001 - a check that errors must not let the message through
             log.exception("input check failed; failing closed")

@@ -44,7 +44,8 @@ REDIRECT_CLASSES = ("dosing", "self_treatment", "combination", "manufacture", "s
 # crisis: the crisis reply. crisis_hint (lower, recall first): below the crisis threshold the
 # message gets its ordinary reply with the crisis line put first ("if you are thinking of ending
 # your life, you can talk to someone now: ...").
-THRESHOLDS = ("crisis", "crisis_hint", "redirect", "overrule", "smalltalk", "out_of_scope")
+THRESHOLDS = ("crisis", "crisis_hint", "not_crisis", "redirect", "overrule", "smalltalk", "out_of_scope")
+CALM_CLASSES = ("information", "out_of_scope", "smalltalk")
 WINDOW_CHARS = 400   # a window is a run of whole sentences up to about this long
 SINGLE_WINDOW_CHARS = 500  # shorter messages are one window
 _SENTENCE = re.compile(r"(?<=[.!?\n])\s+")

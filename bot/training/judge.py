@@ -16,6 +16,11 @@ paraphrases as information questions, out-of-scope rows as such), with the rules
 - ``crisis``: the judge gives the crisis reply (instead of any answer) from this probability:
   the same bound over the calibration non-crisis messages *and* its retrieval paraphrases (plain
   questions with an answer), at least ``crisis_hint``.
+- ``not_crisis``: a one-window message over the ``crisis`` threshold whose highest
+  information, out-of-scope or small-talk probability reaches this gets its reply with the
+  crisis line first instead of the crisis reply: just above the highest such probability of
+  any one-window calibration crisis message that only the judge catches, at least
+  ``NOT_CRISIS_FLOOR``.
 - ``redirect``: the judge adds a redirect from this summed probability: the lowest value at
   which at most ``MAX_FALSE_REDIRECT`` of calibration non-requests would be redirected.
 - ``overrule``: a soft rule is overruled from this information / out-of-scope probability:
@@ -38,7 +43,7 @@ from pathlib import Path
 import numpy as np
 
 from guardrails.engine import InputGuard
-from guardrails.judge import CLASSES, JUDGE_FILE, REDIRECT_CLASSES
+from guardrails.judge import CALM_CLASSES, CLASSES, JUDGE_FILE, REDIRECT_CLASSES
 
 from .datasets import DATA, Row, all_texts, judge_rows, split_files
 
@@ -46,6 +51,8 @@ MAX_FALSE_CRISIS = 0.03  # recall first: a wrongly shown crisis line costs less 
 MAX_INFO_AS_OOS = 0.01
 MAX_WRONG_OVERRULE = 0.02
 OVERRULE_FLOOR = 0.5
+NOT_CRISIS_FLOOR = 0.65  # nearly sure of another class: well above an even split
+NOT_CRISIS_MARGIN = 0.02
 MAX_FALSE_REDIRECT = 0.01
 MAX_FALSE_SMALLTALK = 0.01
 C_GRID = (4.0, 16.0, 64.0)
@@ -158,7 +165,10 @@ def train(embedder, data_dir: Path = DATA, out: Path = JUDGE_FILE) -> dict:  # n
                       for parts in (windows(t) for t in ctexts)])
     p = {name: probs[:, i] for i, name in enumerate(CLASSES)}
     labels = [r.label for r in calibration]
-    rule_crisis = np.array([guard._first_match(fold(r), "crisis") is not None for r in calibration])
+    # Only a hard crisis rule always gives crisis help; a soft one is overruled by a calm judge,
+    # so what it catches still counts on the judge's scores here.
+    hard_crisis = lambda t: guard._crisis_rules(t)[0] is not None  # noqa: E731
+    rule_crisis = np.array([hard_crisis(fold(r)) for r in calibration])
     soft = np.array([(lambda m: m is not None and m.strength == "soft")(guard._first_match(fold(r), "redirect"))
                      for r in calibration])
     is_crisis = np.array([lab == "crisis" for lab in labels])
@@ -173,9 +183,17 @@ def train(embedder, data_dir: Path = DATA, out: Path = JUDGE_FILE) -> dict:  # n
     extra_texts = [fold(r) for r in extra]
     extra_crisis = np.array([fitted.score(_embed(embedder, parts), parts).probs["crisis"]
                              for parts in (windows(t) for t in extra_texts)])
-    extra_rule = np.array([guard._first_match(t, "crisis") is not None for t in extra_texts], dtype=bool)
+    extra_rule = np.array([hard_crisis(t) for t in extra_texts], dtype=bool)
     negatives = np.concatenate([p["crisis"][~is_crisis & ~rule_crisis], extra_crisis[~extra_rule]])
     crisis_t = max(hint_t, min(0.5, _lowest_with_false_rate(negatives, MAX_FALSE_CRISIS)))
+    # A judged crisis that the judge is nearly sure is calm (small talk, off topic, a question)
+    # gets its reply with the crisis line first instead of the crisis reply. The bar sits above
+    # the calm score of every one-window crisis message of the calibration split that only the
+    # judge catches, so none of them loses its crisis reply; never below the floor.
+    other = np.max(np.stack([p[c] for c in CALM_CLASSES]), axis=0)
+    single = np.array([len(windows(t)) == 1 for t in ctexts])  # the only messages it applies to
+    judged_crisis = (p["crisis"] >= crisis_t) & ~rule_crisis & single
+    other_t = min(0.99, max(NOT_CRISIS_FLOOR, float(other[judged_crisis & is_crisis].max(initial=0.0)) + NOT_CRISIS_MARGIN))
     redirect_sum = sum(p[c] for c in REDIRECT_CLASSES)
     redirect_t = max(0.3, _lowest_with_false_rate(redirect_sum[~is_request], MAX_FALSE_REDIRECT))
     caught_by_soft = is_request & soft & ~rule_crisis
@@ -185,14 +203,15 @@ def train(embedder, data_dir: Path = DATA, out: Path = JUDGE_FILE) -> dict:  # n
     smalltalk_t = max(0.3, _lowest_with_false_rate(p["smalltalk"][~is_small], MAX_FALSE_SMALLTALK))
     is_info = np.array([lab == "information" for lab in labels])
     oos_t = max(0.3, _lowest_with_false_rate(p["out_of_scope"][is_info], MAX_INFO_AS_OOS))
-    thresholds = {"crisis": round(crisis_t, 4), "crisis_hint": round(hint_t, 4), "redirect": round(redirect_t, 4), "overrule": round(overrule_t, 4),
+    thresholds = {"crisis": round(crisis_t, 4), "crisis_hint": round(hint_t, 4), "not_crisis": round(other_t, 4), "redirect": round(redirect_t, 4), "overrule": round(overrule_t, 4),
                   "smalltalk": round(smalltalk_t, 4), "out_of_scope": round(oos_t, 4)}
     calibration_report = {
         "n_train": len(rows), "n_train_windows": len(parts), "n_calibrate": len(calibration), "C": c, "macro_f1_calibrate": round(float(f1), 4),
         "train_labels": dict(sorted(Counter(r.label for r in rows).items())),
-        "crisis_recall_calibrate": round(float(((p["crisis"] >= crisis_t) | rule_crisis)[is_crisis].mean()), 4),
+        "crisis_recall_calibrate": round(float((((p["crisis"] >= crisis_t) & (other < other_t)) | rule_crisis)[is_crisis].mean()), 4),
+        "kept_from_crisis_reply_calibrate": int((judged_crisis & (other >= other_t) & ~is_crisis).sum()),
         "crisis_help_recall_calibrate": round(float(((p["crisis"] >= hint_t) | rule_crisis)[is_crisis].mean()), 4),
-        "false_crisis_calibrate": round(float(((p["crisis"] >= crisis_t) & ~is_crisis).mean()), 4),
+        "false_crisis_calibrate": round(float((((p["crisis"] >= crisis_t) & (other < other_t)) & ~is_crisis).mean()), 4),
         "questions_with_crisis_reply_calibrate": round(float((extra_crisis >= crisis_t)[~extra_rule].mean()), 4),
     }
     meta = {

@@ -39,7 +39,7 @@ def _save(path, **override):
 def test_the_shipped_judge_loads():
     judge = Judge.load()
     assert judge.weights.shape[0] == len(CLASSES)
-    assert set(judge.thresholds) == {"crisis", "crisis_hint", "redirect", "overrule", "smalltalk", "out_of_scope"}
+    assert set(judge.thresholds) == {"crisis", "crisis_hint", "not_crisis", "redirect", "overrule", "smalltalk", "out_of_scope"}
     assert judge.thresholds["crisis_hint"] <= judge.thresholds["crisis"]
 
 
@@ -201,5 +201,26 @@ def test_below_the_crisis_reply_the_hint_threshold_marks_the_verdict(full_guard)
     # A redirect keeps its route and carries the hint too.
     redirect = _with_thresholds(full_guard, crisis=0.999, crisis_hint=0.0).check("how many grams of kratom should I take")
     assert redirect.route == "redirect" and redirect.crisis_hint is True
-    # Above the crisis threshold it is the crisis reply, not a hint.
-    assert _with_thresholds(full_guard, crisis=0.0, crisis_hint=0.0).check(text).route == "crisis"
+    # Above the crisis threshold it is the crisis reply, not a hint (unless the judge is sure
+    # a short message is calm: next test).
+    assert _with_thresholds(full_guard, crisis=0.0, crisis_hint=0.0, not_crisis=0.999).check(text).route == "crisis"
+
+
+def test_a_judged_crisis_the_judge_is_sure_is_calm_keeps_its_reply_with_the_crisis_line(full_guard):
+    text = "is kratom legal in my state?"
+    assert full_guard.check(text).judge["information"] >= 0.6
+    calm = _with_thresholds(full_guard, crisis=0.0, crisis_hint=0.0, not_crisis=0.6).check(text)
+    assert (calm.route, calm.crisis_hint, calm.overruled) == ("pass", True, "judge.crisis")
+    assert _with_thresholds(full_guard, crisis=0.0, crisis_hint=0.0, not_crisis=0.999).check(text).route == "crisis"
+    # A soft crisis rule with a judged crisis is not softened by the other score alone.
+    soft = _with_thresholds(full_guard, crisis=0.0, crisis_hint=0.0, not_crisis=0.01).check("When Is Withdrawal a Medical Emergency?")
+    assert (soft.route, soft.rule) == ("crisis", "judge.crisis")
+    # Nor is a request, nor a long post read in windows.
+    request = _with_thresholds(full_guard, crisis=0.0, crisis_hint=0.0, not_crisis=0.01).check("how many grams of kratom should I take")
+    assert request.route == "crisis"
+    post = "Week one off oxy. The sweats, the legs, no sleep, my partner is patient but tired. " * 12
+    assert len(full_guard.read(post).windows) > 1
+    assert _with_thresholds(full_guard, crisis=0.0, crisis_hint=0.0, not_crisis=0.01).check(post).route == "crisis"
+    # Nor is a hard crisis rule.
+    hard = _with_thresholds(full_guard, not_crisis=0.01).check("thanks for everything, you won't hear from me again")
+    assert hard.route == "crisis" and hard.rule.startswith("crisis.")
