@@ -259,7 +259,7 @@ def _judge_sees_crisis_everywhere(assistant):
     from dataclasses import replace
 
     guard = assistant.guard
-    return replace(assistant, guard=replace(guard, judge=replace(guard.judge, thresholds={**guard.judge.thresholds, "crisis": 0.0})))
+    return replace(assistant, guard=replace(guard, judge=replace(guard.judge, thresholds={**guard.judge.thresholds, "crisis": 0.0, "not_crisis": 0.999})))
 
 
 @pytest.mark.parametrize("text", ["ttyl gotta go", "nevermind, all good", "👋"])

@@ -27,3 +27,14 @@ def test_short_messages_of_small_talk_words(smalltalk, text, intent):
 @pytest.mark.parametrize("text", ["yes", "ok", "lol ok", "is kratom ok"])
 def test_bare_acknowledgements_are_left_to_the_follow_up_logic(smalltalk, text):
     assert smalltalk.match(text) is None
+
+
+@pytest.mark.parametrize(("text", "intent"), [
+    ("aight im out", "goodbye"),
+    ("ok heading to bed now, peace", "goodbye"),
+    ("va, gracias, ya me voy a dormir", "thanks"),
+    ("seriously ur a lifesaver", "thanks"),
+    ("good morning from rainy seattle!!", "greet"),
+])
+def test_a_judged_small_talk_message_gets_the_intent_its_words_name(smalltalk, text, intent):
+    assert smalltalk.guess(text) == intent
