@@ -64,3 +64,20 @@ def test_the_judge_was_fitted_on_the_data_in_the_repository():
     from guardrails.judge import Judge
 
     assert Judge.load().data_hash == current_data_hash(DATA), "run 'kratom-assistant guard train'"
+
+
+def test_a_marked_crisis_sentence_must_be_in_a_crisis_post(tmp_path):
+    from bot.training.datasets import DataError, read_rows
+
+    good = {"text": "Long day. I have the pills lined up. Anyway, does withdrawal cause sweats?", "label": "crisis",
+            "lang": "en", "group": "long_post_marked", "crisis_sentence": "I have the pills lined up.",
+            "rest_label": "information"}
+    path = tmp_path / "rows.jsonl"
+    path.write_text(json.dumps(good) + "\n", encoding="utf-8")
+    (row,) = read_rows(path)
+    assert (row.crisis_sentence, row.rest_label) == ("I have the pills lined up.", "information")
+    for bad in ({"label": "information"}, {"crisis_sentence": "not in the text"}, {"rest_label": "crisis"},
+                {"rest_label": "unknown"}):
+        path.write_text(json.dumps({**good, **bad}) + "\n", encoding="utf-8")
+        with pytest.raises(DataError):
+            read_rows(path)

@@ -34,6 +34,11 @@ class Row:
     group: str
     accept: tuple[str, ...]
     source: str
+    # A long crisis post may name the one sentence that makes it a crisis, and the label of the
+    # rest of it: then the window holding that sentence is a crisis example and the other
+    # windows examples of the rest's label (bot/training/judge.py).
+    crisis_sentence: str = ""
+    rest_label: str = ""
 
     @property
     def key(self) -> str:
@@ -61,7 +66,12 @@ def read_rows(path: Path) -> list[Row]:
         if raw.get("lang") not in ("en", "es") or not isinstance(raw.get("text"), str) or not raw["text"].strip():
             raise DataError(f"{path}:{number}: needs text and lang en/es")
         accept = tuple(raw.get("accept") or (ROUTE_OF[label],))
-        rows.append(Row(raw["text"], label, raw["lang"], str(raw.get("group", "")), accept, path.name))
+        sentence, rest = str(raw.get("crisis_sentence") or ""), str(raw.get("rest_label") or "")
+        if sentence and (label != "crisis" or raw["text"].count(sentence) != 1 or rest not in CLASSES or rest == "crisis"):
+            raise DataError(f"{path}:{number}: a crisis_sentence needs label crisis, to occur once in the text,"
+                            " and a rest_label that is not crisis")
+        rows.append(Row(raw["text"], label, raw["lang"], str(raw.get("group", "")), accept, path.name,
+                        sentence, rest if sentence else ""))
     return rows
 
 
@@ -75,8 +85,8 @@ def judge_rows(split: str, data_dir: Path = DATA) -> list[Row]:
     """Every labeled route row of a split (retrieval sets, which have no label, are skipped)."""
     rows: list[Row] = []
     for path in split_files(split, data_dir):
-        first = path.read_text(encoding="utf-8").lstrip()[:400]
-        if '"label"' not in first.split("\n", 1)[0]:
+        first = path.read_text(encoding="utf-8").lstrip().split("\n", 1)[0]
+        if "label" not in json.loads(first):  # a long post's label may come after 400 characters
             continue
         rows.extend(read_rows(path))
     return rows

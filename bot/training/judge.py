@@ -64,7 +64,8 @@ WINDOW_WEIGHT = 0.5
 def data_hash(rows: list[Row], calibration: list[Row]) -> str:
     digest = hashlib.sha256()
     for row in [*rows, *calibration]:
-        digest.update(f"{row.text}\t{row.label}\n".encode())
+        marks = f"\t{row.crisis_sentence}\t{row.rest_label}" if row.crisis_sentence else ""
+        digest.update(f"{row.text}\t{row.label}{marks}\n".encode())
     return digest.hexdigest()[:16]
 
 
@@ -130,12 +131,22 @@ def train(embedder, data_dir: Path = DATA, out: Path = JUDGE_FILE) -> dict:  # n
     y = np.array([CLASSES.index(r.label) for r in rows])
     # At run time the most urgent window of a long post decides crisis and redirect, so the
     # judge must also know what the parts of a calm post look like: every window of a long
-    # information, out-of-scope or small-talk post is one more example of its label (a part of
-    # a calm post is calm), at a lower weight. Windows of crisis and request posts are not
-    # added: which window holds the crisis or the request is not labeled.
+    # information, out-of-scope, small-talk or request post is one more example of its label (a
+    # part of a calm post is calm; a request post has no crisis part), at a lower weight. The
+    # windows of a crisis post are added only where the row names its crisis sentence (below):
+    # otherwise which window holds the crisis is not labeled.
     from guardrails.judge import windows as _windows
 
     parts = [(w, label) for t, label in zip(texts, y) if CLASSES[label] in CALM_LABELS for w in _windows(t)[1:]]
+    # A crisis post that names its crisis sentence: that sentence's window is crisis, the
+    # others are what the rest of the post is.
+    for row, t in zip(rows, texts):
+        if row.crisis_sentence:
+            sentence = fold(Row(row.crisis_sentence, row.label, row.lang, "", (), ""))
+            pieces = _windows(t)[1:]
+            holds = [sentence in w for w in pieces]
+            if sum(holds) == 1:  # else the sentence straddles windows: the whole post only
+                parts += [(w, CLASSES.index("crisis" if h else row.rest_label)) for w, h in zip(pieces, holds)]
     all_texts_ = texts + [w for w, _ in parts]
     x = features(_embed(embedder, all_texts_), all_texts_)
     y = np.concatenate([y, np.array([label for _, label in parts], dtype=y.dtype)])
