@@ -1,4 +1,4 @@
-"""Two changes to Rasa 3.6's calls to the action server, each measured in BENCHMARKS.md.
+"""Five changes to Rasa 3.6's per-turn work, each measured in BENCHMARKS.md; none changes a result.
 
 1. **One HTTP session.** ``EndpointConfig.request`` opens a new aiohttp ``ClientSession`` (and
    so a new TCP connection) for every action call and closes it after. Here each endpoint
@@ -10,6 +10,23 @@
    latest message as before. Building it walks back from the end, so it does not grow either.
    The domain is still sent (it is small and constant; rasa-sdk 3.21 answers 449 to a call
    without it, which Rasa 3.6 does not retry).
+
+3. **Event types found once.** Rebuilding a tracker from the store (every turn, every event)
+   calls ``Event.resolve_by_type``, which walks every ``Event`` subclass and asks
+   ``inspect.isabstract`` of each, for each event: a third of a turn's time by turn 200 (py-spy,
+   BENCHMARKS.md). Here a name, once resolved, is looked up in a dict; an unknown name still
+   goes to Rasa's own function (so it raises, or finds a subclass imported later).
+4. **The action response schema compiled once.** ``RemoteAction._validate_action_result`` calls
+   ``jsonschema.validate``, which checks the schema itself against the metaschema on every
+   call before validating the response. Here one validator is built per schema and reused; a
+   response that does not match still raises the same ``ValidationError``.
+5. **Rules matched on the recent turns.** ``RulePolicy`` turns the whole conversation into
+   states every time it predicts (two or three times a turn) and deep-copies them for a debug
+   log line, though this project's rules (``data/rules.yml``) are one intent and one action,
+   none tied to the conversation start. Here the states come from the events since the
+   ``PREDICTION_USER_TURNS``-th last user turn. A conversation with an active loop, or a
+   reverted action or utterance in that window (which could reach back beyond it), is read
+   whole as before. Tested to predict the same action as the whole conversation at every turn.
 
 ``install()`` is idempotent; the NLU component calls it, so every ``rasa run`` has it.
 Rasa-only module (imported in the Rasa environment).
@@ -23,7 +40,9 @@ from typing import Any, Dict, Text
 
 log = logging.getLogger(__name__)
 TRACKER_USER_TURNS = 4  # the latest user turn and the three the action server reads as context
+PREDICTION_USER_TURNS = 3  # the rules are two steps long; three user turns leave room
 _installed = False
+ORIGINALS: Dict[str, Any] = {}  # Rasa's own functions, kept so tests can compare against them
 
 
 class _KeptOpen:
@@ -63,6 +82,7 @@ def install() -> None:
     from rasa.utils.endpoints import EndpointConfig
 
     create_session = EndpointConfig.session
+    ORIGINALS.update(session=create_session, call_format=RemoteAction._action_call_format)
     sessions: Dict[tuple, Any] = {}
 
     def shared_session(self: EndpointConfig) -> Any:
@@ -88,5 +108,83 @@ def install() -> None:
 
     EndpointConfig.session = shared_session  # type: ignore[method-assign]
     RemoteAction._action_call_format = bounded_call_format  # type: ignore[method-assign]
+    _install_event_type_cache()
+    _install_schema_cache()
+    _install_recent_rule_states()
     _installed = True
-    log.info("action calls: one HTTP session per endpoint, tracker bounded to %d user turns", TRACKER_USER_TURNS)
+    log.info("action calls: one HTTP session per endpoint, tracker bounded to %d user turns; "
+             "event types and the action response schema resolved once", TRACKER_USER_TURNS)
+
+
+def _install_event_type_cache() -> None:
+    from rasa.shared.core.events import Event
+
+    resolve = ORIGINALS["resolve_by_type"] = Event.resolve_by_type  # the staticmethod's function
+    found: Dict[Text, Any] = {}
+
+    def resolve_by_type(type_name: Text, default: Any = None) -> Any:
+        cls = found.get(type_name)
+        if cls is None:
+            cls = resolve(type_name, default)
+            if cls is not None and cls is not default:
+                found[type_name] = cls
+        return cls
+
+    Event.resolve_by_type = staticmethod(resolve_by_type)  # type: ignore[method-assign]
+
+
+def _install_schema_cache() -> None:
+    from jsonschema import ValidationError, validators
+    from jsonschema.exceptions import best_match
+    from rasa.core.actions.action import RemoteAction
+
+    checked: Dict[Any, Any] = {}
+    original = ORIGINALS["validate_action_result"] = RemoteAction._validate_action_result
+
+    def validate_action_result(self: RemoteAction, result: Dict[Text, Any]) -> bool:
+        key = type(self).action_response_format_spec  # a static method: one schema per class
+        validator = checked.get(key)
+        if validator is None:
+            schema = self.action_response_format_spec()
+            cls = validators.validator_for(schema)
+            cls.check_schema(schema)  # as jsonschema.validate does, once per schema
+            validator = checked[key] = cls(schema)
+        error = best_match(validator.iter_errors(result))
+        if error is None:
+            return True
+        try:  # Rasa's own message and exception for an invalid response
+            return original(self, result)
+        except ValidationError:
+            raise
+        raise error  # not reached unless Rasa's validator disagrees; never pass it through
+
+    RemoteAction._validate_action_result = validate_action_result  # type: ignore[method-assign]
+
+
+
+def recent_view(tracker: Any, user_turns: int = PREDICTION_USER_TURNS) -> Any:
+    """A tracker holding the events since the ``user_turns``-th last user turn, with the same
+    slots, or the tracker itself when the window could read differently from the whole."""
+    from rasa.shared.core.events import ActionReverted, ActiveLoop, UserUtteranceReverted
+
+    if tracker.active_loop_name:
+        return tracker
+    window = recent_events(tracker.events, user_turns)
+    if len(window) == len(tracker.events):
+        return tracker
+    if any(isinstance(e, (ActionReverted, UserUtteranceReverted, ActiveLoop)) for e in window):
+        return tracker
+    view = tracker.init_copy()
+    view.events = view._create_events(window)
+    return view
+
+
+def _install_recent_rule_states() -> None:
+    from rasa.core.policies.rule_policy import RulePolicy
+
+    prediction_states = ORIGINALS["prediction_states"] = RulePolicy._prediction_states
+
+    def recent_prediction_states(self: Any, tracker: Any, domain: Any, *args: Any, **kwargs: Any) -> Any:
+        return prediction_states(self, recent_view(tracker), domain, *args, **kwargs)
+
+    RulePolicy._prediction_states = recent_prediction_states  # type: ignore[method-assign]

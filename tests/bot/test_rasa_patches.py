@@ -1,0 +1,165 @@
+"""bot/rasa_patches.py, run in the Rasa environment (.venv-rasa) against Rasa's own functions.
+
+Each patch makes a turn cheaper (BENCHMARKS.md); these tests prove none changes a result:
+the same event classes, the same validation errors, the same predicted action at every turn,
+the same events sent to the action server.
+"""
+
+import json
+import subprocess
+
+import pytest
+
+from tests.conftest import REPO
+
+RASA_PY = REPO / ".venv-rasa" / "bin" / "python"
+
+SCRIPT = r"""
+import asyncio, json, random, sys
+from bot import rasa_patches
+rasa_patches.install()
+O = rasa_patches.ORIGINALS
+case = sys.argv[1]
+out = {}
+if case == "events":
+    from rasa.shared.core.events import Event, UserUttered
+    from rasa.shared.utils.common import all_subclasses
+    names = sorted({c.type_name for c in all_subclasses(Event)})
+    out["names"] = len(names)
+    out["same"] = [n for n in names if Event.resolve_by_type(n) is O["resolve_by_type"](n)]
+    out["twice"] = [n for n in names if Event.resolve_by_type(n) is Event.resolve_by_type(n)]
+    try:
+        Event.resolve_by_type("no_such_event")
+        out["unknown"] = "resolved"
+    except ValueError as e:
+        out["unknown"] = str(e)
+    out["default"] = Event.resolve_by_type("no_such_event", UserUttered) is UserUttered
+if case == "schema":
+    from jsonschema import ValidationError
+    from rasa.core.actions.action import RemoteAction
+    from rasa.utils.endpoints import EndpointConfig
+    action = RemoteAction("action_answer", EndpointConfig("http://127.0.0.1:9/webhook"))
+    good = {"events": [{"event": "slot", "name": "reply_text", "value": "x"}], "responses": [{"text": "hi"}]}
+    bad = [{"events": "not a list"}, {"responses": "nope"}, {"events": [{"no_event_key": 1}]}]
+    out["good"] = [action._validate_action_result(good), O["validate_action_result"](action, good)]
+    out["bad"] = []
+    for response in bad * 2:  # the second time the validator comes from the cache
+        got = []
+        for fn in (action._validate_action_result, lambda r: O["validate_action_result"](action, r)):
+            try:
+                fn(response)
+                got.append("passed")
+            except ValidationError as e:
+                got.append(e.message)
+        out["bad"].append(got)
+if case == "rules":
+    from rasa.core.agent import load_agent
+    from rasa.core.policies.rule_policy import RulePolicy
+    from rasa.shared.core.events import ActionExecuted, UserUttered, SlotSet
+    from rasa.shared.core.trackers import DialogueStateTracker
+    agent = asyncio.run(load_agent(sys.argv[2]))
+    processor = agent.processor
+    domain = processor.domain
+    patched = RulePolicy._prediction_states
+    def predict(tracker, states):
+        RulePolicy._prediction_states = states
+        try:
+            p = processor._predict_next_with_tracker(tracker)
+        finally:
+            RulePolicy._prediction_states = patched
+        return [p.max_confidence_index, p.policy_name, [round(x, 6) for x in p.probabilities]]
+    rng = random.Random(7)
+    intents = ["crisis", "redirect", "smalltalk", "ask"]
+    tracker = DialogueStateTracker.from_events("t", [ActionExecuted("action_listen")], domain.slots)
+    compared = disagreed = windowed = 0
+    names = []
+    for turn in range(60):
+        intent = rng.choice(intents)
+        tracker.update(UserUttered(f"message {turn}", intent={"name": intent, "confidence": 1.0}))
+        tracker.update(SlotSet("reply_text", f"reply {turn}"))
+        for step in range(3):  # the action, then listen
+            a, b = predict(tracker, patched), predict(tracker, O["prediction_states"])
+            compared += 1
+            disagreed += a != b
+            windowed += rasa_patches.recent_view(tracker) is not tracker
+            name = domain.action_names_or_texts[a[0]]
+            names.append(name)
+            tracker.update(ActionExecuted(name))
+            if name == "action_listen":
+                break
+    out.update(compared=compared, disagreed=disagreed, windowed=windowed, actions=sorted(set(names)))
+if case == "call_format":
+    from rasa.core.actions.action import RemoteAction
+    from rasa.shared.core.events import ActionExecuted, UserUttered, BotUttered
+    from rasa.shared.core.trackers import DialogueStateTracker
+    from rasa.shared.core.domain import Domain
+    from rasa.utils.endpoints import EndpointConfig
+    events = [ActionExecuted("action_listen")]
+    for i in range(12):
+        events += [UserUttered(f"turn {i}", intent={"name": "ask", "confidence": 1.0}), ActionExecuted("action_answer"),
+                   BotUttered(f"answer {i}"), ActionExecuted("action_listen")]
+    tracker = DialogueStateTracker.from_events("t", events)
+    domain = Domain.load(sys.argv[2])
+    action = RemoteAction("action_answer", EndpointConfig("http://127.0.0.1:9/webhook"))
+    sent = action._action_call_format(tracker, domain)
+    whole = O["call_format"](action, tracker, domain)
+    out["users"] = [e.get("text") for e in sent["tracker"]["events"] if e["event"] == "user"]
+    out["tail_equal"] = sent["tracker"]["events"] == whole["tracker"]["events"][-len(sent["tracker"]["events"]):]
+    out["latest_equal"] = sent["tracker"]["latest_message"] == whole["tracker"]["latest_message"]
+    out["slots_equal"] = sent["tracker"]["slots"] == whole["tracker"]["slots"]
+    out["whole"] = len(whole["tracker"]["events"])
+if case == "session":
+    from rasa.utils.endpoints import EndpointConfig
+    async def main():
+        endpoint = EndpointConfig("http://127.0.0.1:9/webhook")
+        async with endpoint.session() as a, endpoint.session() as b:
+            pass
+        return a is b, a.closed
+    out["same"], out["closed"] = asyncio.run(main())
+print(json.dumps(out))
+"""
+
+
+def run(case, *args):
+    done = subprocess.run([str(RASA_PY), "-c", SCRIPT, case, *map(str, args)], capture_output=True, text=True,
+                          cwd=REPO, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_event_types_resolve_to_rasas_own_classes_and_unknown_names_still_raise():
+    got = run("events")
+    assert got["names"] >= 20
+    assert len(got["same"]) == got["names"] and len(got["twice"]) == got["names"]
+    assert got["unknown"] == "Unknown event name 'no_such_event'."
+    assert got["default"] is True
+
+
+def test_the_cached_schema_accepts_and_rejects_exactly_what_rasa_does():
+    got = run("schema")
+    assert got["good"] == [True, True]
+    assert len(got["bad"]) == 6
+    for patched, original in got["bad"]:
+        assert patched != "passed"
+        assert patched == original
+
+
+@pytest.mark.model
+def test_rules_on_the_recent_turns_predict_what_the_whole_conversation_does():
+    got = run("rules", REPO / "build" / "models" / "kratom.tar.gz")
+    assert got["compared"] >= 120
+    assert got["windowed"] >= 100  # most predictions really used the window
+    assert got["disagreed"] == 0
+    assert {"utter_crisis", "utter_guard", "action_answer", "action_listen"} <= set(got["actions"])
+
+
+def test_the_action_server_gets_the_last_four_user_turns_exactly_as_rasa_would_send_them():
+    got = run("call_format", REPO / "bot" / "rasa_project" / "domain.yml")
+    assert got["users"] == ["turn 8", "turn 9", "turn 10", "turn 11"]
+    assert got["tail_equal"] and got["latest_equal"] and got["slots_equal"]
+    assert got["whole"] > 40
+
+
+def test_action_calls_share_one_open_http_session():
+    got = run("session")
+    assert got == {"same": True, "closed": False}
