@@ -132,9 +132,22 @@ class KnowledgeBase:
                 best[entry_id] = Candidate(entry_id, base.score + bonus, base.matched)
         return sorted(best.values(), key=lambda c: -c.score)[:k]
 
+    def _entry_rows(self) -> dict[str, np.ndarray]:
+        """Each entry's index rows, found once (a search used to scan every row per entry)."""
+        rows = self.__dict__.get("_rows_by_entry")
+        if rows is None or rows[0] is not self.index:
+            grouped: dict[str, list[int]] = {}
+            for i, entry_id in enumerate(self.index.meta.row_entry):
+                grouped.setdefault(entry_id, []).append(i)
+            rows = (self.index, {e: np.asarray(r, dtype=np.int64) for e, r in grouped.items()})
+            self.__dict__["_rows_by_entry"] = rows
+        return rows[1]
+
     def _best_row(self, query: np.ndarray, entry_id: str) -> Candidate:
         """An entry's best embedding match when it was not among the nearest rows."""
-        rows = [i for i, e in enumerate(self.index.meta.row_entry) if e == entry_id]
+        rows = self._entry_rows().get(entry_id)
+        if rows is None:
+            raise KeyError(f"entry {entry_id!r} has no rows in the index")
         sims = self.index.vectors[rows] @ query[0]
         i = int(np.argmax(sims))
         return Candidate(entry_id, float(sims[i]), self.index.meta.row_text[rows[i]])
