@@ -251,15 +251,18 @@ def train_baseline() -> Path:
 
 
 def turn_latency(url: str, conversations: int, turns: int = max(TURN_MARKS)) -> dict:
-    """Latency by turn number: the same answer question at every turn of long conversations."""
+    """Latency by turn number in long conversations: the same answer question at every marked
+    turn (questions differ in cost, so a mark must not change the question), others between."""
     webhook = f"{url}/webhooks/rest/webhook"
     by_turn: dict[int, list[float]] = {t: [] for t in TURN_MARKS}
-    questions = ["is kratom legal?", "what is naloxone?", "how long does opioid withdrawal last?"]
+    marked = "is kratom legal?"
+    between = ["what is naloxone?", "how long does opioid withdrawal last?", "hi", marked]
     for c in range(conversations):
         sender = f"turns-{uuid.uuid4().hex[:8]}-{c}"
         for turn in range(1, turns + 1):
+            message = marked if turn in by_turn else between[turn % len(between)]
             t = time.perf_counter()
-            devstack.post(webhook, {"sender": sender, "message": questions[turn % len(questions)]})
+            devstack.post(webhook, {"sender": sender, "message": message})
             if turn in by_turn:
                 by_turn[turn].append((time.perf_counter() - t) * 1000)
     out = {f"turn_{t}": summary(v) for t, v in by_turn.items()}
