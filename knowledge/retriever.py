@@ -124,10 +124,15 @@ class KnowledgeBase:
             if entry_id not in best:
                 best[entry_id] = Candidate(entry_id, float(score), self.index.meta.row_text[row])
         if text and self.lexical is not None and self.lexical_weight > 0:
+            every_row: np.ndarray | None = None  # all rows' similarities, computed once if needed
             for entry_id, bm25 in self.lexical.scores(text).items():
                 if entry_id not in self.entries:
                     continue
-                base = best.get(entry_id) or self._best_row(query, entry_id)
+                base = best.get(entry_id)
+                if base is None:
+                    if every_row is None:
+                        every_row = self.index.vectors @ query[0]
+                    base = self._best_row(every_row, entry_id)
                 bonus = self.lexical_weight * bm25 / (bm25 + self.lexical_k)
                 best[entry_id] = Candidate(entry_id, base.score + bonus, base.matched)
         return sorted(best.values(), key=lambda c: -c.score)[:k]
@@ -143,11 +148,12 @@ class KnowledgeBase:
             self.__dict__["_rows_by_entry"] = rows
         return rows[1]
 
-    def _best_row(self, query: np.ndarray, entry_id: str) -> Candidate:
-        """An entry's best embedding match when it was not among the nearest rows."""
+    def _best_row(self, every_row: np.ndarray, entry_id: str) -> Candidate:
+        """An entry's best embedding match when it was not among the nearest rows, from the
+        similarities of every row to the query."""
         rows = self._entry_rows().get(entry_id)
         if rows is None:
             raise KeyError(f"entry {entry_id!r} has no rows in the index")
-        sims = self.index.vectors[rows] @ query[0]
+        sims = every_row[rows]
         i = int(np.argmax(sims))
         return Candidate(entry_id, float(sims[i]), self.index.meta.row_text[rows[i]])
