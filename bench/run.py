@@ -13,6 +13,7 @@ import concurrent.futures as cf
 import json
 import os
 import platform
+import random
 import statistics
 import subprocess
 import sys
@@ -216,7 +217,9 @@ def peak_rss_mb(pid: int) -> float:
     return round(total / 1024, 1)
 
 
-def e2e_latency(url: str, messages: list[str], users: int, per_user: int) -> dict:
+def e2e_latency(url: str, messages: list[str], users: int, per_user: int, offset: int = 0) -> dict:
+    """``offset``: where in ``messages`` this run starts. Each run should send messages the
+    server has not seen: the embedder caches the vectors of recent texts."""
     webhook = f"{url}/webhooks/rest/webhook"
 
     def user(i: int) -> list[float]:
@@ -227,7 +230,7 @@ def e2e_latency(url: str, messages: list[str], users: int, per_user: int) -> dic
             if j % CONVERSATION_TURNS == 0:
                 sender = f"bench-{uuid.uuid4().hex[:8]}-{i}"
             t = time.perf_counter()
-            devstack.post(webhook, {"sender": sender, "message": messages[(i * per_user + j) % len(messages)]})
+            devstack.post(webhook, {"sender": sender, "message": messages[(offset + i * per_user + j) % len(messages)]})
             out.append((time.perf_counter() - t) * 1000)
         return out
 
@@ -235,7 +238,11 @@ def e2e_latency(url: str, messages: list[str], users: int, per_user: int) -> dic
     with cf.ThreadPoolExecutor(users) as pool:
         times = [x for chunk in pool.map(user, range(users)) for x in chunk]
     wall = time.perf_counter() - t0
-    return {"users": users, **summary(times), "throughput_msg_s": round(len(times) / wall, 1)}
+    sent = [messages[(offset + i * per_user + j) % len(messages)] for i in range(users) for j in range(per_user)]
+    by_length = {f"up_to_{SHORT_CHARS}_chars": [t for t, m in zip(times, sent) if len(m) <= SHORT_CHARS],
+                 f"over_{SHORT_CHARS}_chars": [t for t, m in zip(times, sent) if len(m) > SHORT_CHARS]}
+    return {"users": users, **summary(times), "throughput_msg_s": round(len(times) / wall, 1),
+            **{k: summary(v) for k, v in by_length.items() if v}}
 
 
 def train_baseline() -> Path:
@@ -283,8 +290,16 @@ def seconds_to_first_reply(url: str, message: str, t0: float, answered) -> float
         time.sleep(0.1)
 
 
-def bench_e2e(per_user: int, sequential: int, conversations: int = 10) -> dict:
+def e2e_messages() -> list[str]:
+    """The whole mix in a fixed shuffled order: the runs send its first few hundred, so in file
+    order they would be the dev set's short questions alone and never a long post."""
     messages = texts()
+    random.Random(13).shuffle(messages)
+    return messages
+
+
+def bench_e2e(per_user: int, sequential: int, conversations: int = 10) -> dict:
+    messages = e2e_messages()
     results = {}
     # Cold start: launch both servers, time until the first answered message.
     t0 = time.perf_counter()
@@ -297,7 +312,7 @@ def bench_e2e(per_user: int, sequential: int, conversations: int = 10) -> dict:
         results["cold_start_s"] = seconds_to_first_reply(
             url, "is kratom legal?", t0, lambda reply: any("Sources:" in r.get("text", "") for r in reply))
         results["assistant_sequential"] = e2e_latency(url, messages, 1, sequential)
-        results["assistant_10_users"] = e2e_latency(url, messages, 10, per_user)
+        results["assistant_10_users"] = e2e_latency(url, messages, 10, per_user, offset=sequential)
         results["assistant_by_turn"] = turn_latency(url, conversations)
         results["peak_rss_mb"] = {"rasa": peak_rss_mb(rasa.proc.pid), "actions": peak_rss_mb(actions.proc.pid)}
         results["peak_rss_mb"]["total"] = round(sum(results["peak_rss_mb"].values()), 1)
@@ -311,7 +326,7 @@ def bench_e2e(per_user: int, sequential: int, conversations: int = 10) -> dict:
         url = f"http://127.0.0.1:{base.port}"
         results["baseline_cold_start_s"] = seconds_to_first_reply(url, "hello", t0, bool)  # the same measure
         results["baseline_sequential"] = e2e_latency(url, messages, 1, sequential)
-        results["baseline_10_users"] = e2e_latency(url, messages, 10, per_user)
+        results["baseline_10_users"] = e2e_latency(url, messages, 10, per_user, offset=sequential)
         results["baseline_by_turn"] = turn_latency(url, conversations)
         results["baseline_peak_rss_mb"] = peak_rss_mb(base.proc.pid)
     finally:
@@ -372,6 +387,10 @@ def main() -> int:
         v = e[k]
         label = f"e2e {k} ({v['throughput_msg_s']} msg/s) (ms)"
         print(f"{label:48s} {v['p50_ms']:9.1f} {v['p95_ms']:9.1f} {v['p99_ms']:9.1f}")
+        for part in (f"up_to_{SHORT_CHARS}_chars", f"over_{SHORT_CHARS}_chars"):
+            if part in v:
+                print(f"{'  ' + part + ' (n ' + str(v[part]['n']) + ') (ms)':48s} {v[part]['p50_ms']:9.1f} "
+                      f"{v[part]['p95_ms']:9.1f} {v[part]['p99_ms']:9.1f}")
     print(f"p95 ratio assistant/baseline: sequential {e['p95_ratio_sequential']}, 10 users {e['p95_ratio_10_users']}")
     for who in ("assistant_by_turn", "baseline_by_turn"):
         v = e[who]
