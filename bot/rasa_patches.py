@@ -120,7 +120,8 @@ def install() -> None:
     _install_sql_save_without_count()
     _installed = True
     log.info("action calls: one HTTP session per endpoint, tracker bounded to %d user turns; "
-             "event types and the action response schema resolved once", TRACKER_USER_TURNS)
+             "event types and the response schema resolved once; rules on the last %d user turns; "
+             "SQL saves without a count", TRACKER_USER_TURNS, PREDICTION_USER_TURNS)
 
 
 def _install_event_type_cache() -> None:
@@ -141,7 +142,7 @@ def _install_event_type_cache() -> None:
 
 
 def _install_schema_cache() -> None:
-    from jsonschema import ValidationError, validators
+    from jsonschema import validators
     from jsonschema.exceptions import best_match
     from rasa.core.actions.action import RemoteAction
 
@@ -159,14 +160,10 @@ def _install_schema_cache() -> None:
         error = best_match(validator.iter_errors(result))
         if error is None:
             return True
-        try:  # Rasa's own message and exception for an invalid response
-            return original(self, result)
-        except ValidationError:
-            raise
-        raise error  # not reached unless Rasa's validator disagrees; never pass it through
+        original(self, result)  # raises Rasa's own ValidationError, with its message
+        raise error  # only if Rasa's validator disagreed: an invalid response never passes
 
     RemoteAction._validate_action_result = validate_action_result  # type: ignore[method-assign]
-
 
 
 def recent_view(tracker: Any, user_turns: int = PREDICTION_USER_TURNS) -> Any:

@@ -7,7 +7,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -76,6 +76,8 @@ class KnowledgeBase:
     lexical: LexicalIndex | None = None  # None: embedding only
     lexical_weight: float = 0.0
     lexical_k: float = 1.0
+    # (the index they were read from, each entry's row numbers in it), built on first use
+    _rows_by_entry: tuple | None = field(default=None, init=False, repr=False, compare=False)
 
     @classmethod
     def load(
@@ -139,14 +141,12 @@ class KnowledgeBase:
 
     def _entry_rows(self) -> dict[str, np.ndarray]:
         """Each entry's index rows, found once (a search used to scan every row per entry)."""
-        rows = self.__dict__.get("_rows_by_entry")
-        if rows is None or rows[0] is not self.index:
+        if self._rows_by_entry is None or self._rows_by_entry[0] is not self.index:
             grouped: dict[str, list[int]] = {}
             for i, entry_id in enumerate(self.index.meta.row_entry):
                 grouped.setdefault(entry_id, []).append(i)
-            rows = (self.index, {e: np.asarray(r, dtype=np.int64) for e, r in grouped.items()})
-            self.__dict__["_rows_by_entry"] = rows
-        return rows[1]
+            self._rows_by_entry = (self.index, {e: np.asarray(r, dtype=np.int64) for e, r in grouped.items()})
+        return self._rows_by_entry[1]
 
     def _best_row(self, every_row: np.ndarray, entry_id: str) -> Candidate:
         """An entry's best embedding match when it was not among the nearest rows, from the
