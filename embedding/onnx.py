@@ -21,6 +21,7 @@ from .base import DIM, EmbedderError
 DEFAULT_MODEL_DIR = Path(__file__).resolve().parent.parent / "build" / "onnx"
 MAX_TOKENS = 256  # the model's max_seq_length in sentence-transformers
 VARIANTS = ("fp32", "int8")
+DEFAULT_VARIANT = "fp32"
 
 
 def machine_threads() -> int:
@@ -45,7 +46,7 @@ class MiniLMEmbedder:
         self,
         model_dir: Path = DEFAULT_MODEL_DIR,
         *,
-        variant: str = "fp32",
+        variant: str = DEFAULT_VARIANT,
         threads: int | None = None,
         cache_size: int = 1024,
     ) -> None:

@@ -177,14 +177,20 @@ class Judge:
         probs = self.probabilities(vectors.astype(np.float32), texts)
         whole = probs[0].copy()
         if probs.shape[0] > 1:
-            # The most urgent window decides: crisis anywhere is crisis; a buried request
-            # counts. Non-urgent classes keep the whole text's view.
-            crisis = probs[:, CLASSES.index("crisis")].max()
-            redirect_idx = [CLASSES.index(c) for c in REDIRECT_CLASSES]
+            # The most urgent window decides: crisis anywhere is crisis, with that window's
+            # own score (it is not diluted by the calm rest: renormalized, a window at 0.25
+            # came out at 0.20 and a razor in the bathtub at the end of a withdrawal post
+            # missed the crisis reply); a buried request counts, after crisis. The calm
+            # classes keep the whole text's view and share what is left.
+            c = CLASSES.index("crisis")
+            redirect_idx = [CLASSES.index(k) for k in REDIRECT_CLASSES]
+            calm_idx = [i for i in range(len(CLASSES)) if i != c and i not in redirect_idx]
+            crisis = float(probs[:, c].max())
             worst = int(probs[:, redirect_idx].sum(axis=1).argmax())
-            if crisis > whole[CLASSES.index("crisis")]:
-                whole[CLASSES.index("crisis")] = crisis
-            if probs[worst, redirect_idx].sum() > whole[redirect_idx].sum():
-                whole[redirect_idx] = probs[worst, redirect_idx]
-            whole = whole / whole.sum()
+            redirect = probs[worst, redirect_idx] if probs[worst, redirect_idx].sum() > whole[redirect_idx].sum() \
+                else whole[redirect_idx]
+            redirect = redirect * min(1.0, (1.0 - crisis) / max(float(redirect.sum()), 1e-9))
+            calm = whole[calm_idx]
+            calm = calm * (max(0.0, 1.0 - crisis - float(redirect.sum())) / max(float(calm.sum()), 1e-9))
+            whole[c], whole[redirect_idx], whole[calm_idx] = crisis, redirect, calm
         return JudgeScores({c: float(p) for c, p in zip(CLASSES, whole)})

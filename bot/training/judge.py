@@ -137,20 +137,31 @@ def train(embedder, data_dir: Path = DATA, out: Path = JUDGE_FILE) -> dict:  # n
     # otherwise which window holds the crisis is not labeled.
     from guardrails.judge import windows as _windows
 
-    parts = [(w, label) for t, label in zip(texts, y) if CLASSES[label] in CALM_LABELS for w in _windows(t)[1:]]
-    # A crisis post that names its crisis sentence: that sentence's window is crisis, the
-    # others are what the rest of the post is.
-    for row, t in zip(rows, texts):
+    parts = [(w, label, WINDOW_WEIGHT) for t, label in zip(texts, y) if CLASSES[label] in CALM_LABELS
+             for w in _windows(t)[1:]]
+    # A crisis post that names its crisis sentence and is read in several windows: the
+    # sentence alone is a crisis example, the windows without it examples of what the rest of
+    # the post is, and neither the whole text nor the window holding the sentence is taught.
+    # Both mostly say what the calm rest says; taught as crisis, they made every withdrawal
+    # story look like a crisis (fits of 2026-12-02 and -03 with data/pending's 220 marked
+    # posts: the crisis threshold rose 0.24 -> 0.40 / 0.49, calibration crisis recall fell to
+    # 0.98 / 0.97). With the sentence alone: recall 1.0, threshold 0.30 (BENCHMARKS.md).
+    whole_weight = np.ones(len(texts))
+    for i, (row, t) in enumerate(zip(rows, texts)):
         if row.crisis_sentence:
             sentence = fold(Row(row.crisis_sentence, row.label, row.lang, "", (), ""))
             pieces = _windows(t)[1:]
             holds = [sentence in w for w in pieces]
-            if sum(holds) == 1:  # else the sentence straddles windows: the whole post only
-                parts += [(w, CLASSES.index("crisis" if h else row.rest_label)) for w, h in zip(pieces, holds)]
-    all_texts_ = texts + [w for w, _ in parts]
+            if sum(holds) == 1:  # else one window (or the sentence straddles two): the whole post only
+                whole_weight[i] = 0.0
+                parts += [(w, CLASSES.index(row.rest_label), WINDOW_WEIGHT) for w, h in zip(pieces, holds) if not h]
+                parts.append((sentence, CLASSES.index("crisis"), 1.0))
+    keep = whole_weight > 0
+    texts_kept = [t for t, k in zip(texts, keep) if k]
+    all_texts_ = texts_kept + [w for w, _, _ in parts]
     x = features(_embed(embedder, all_texts_), all_texts_)
-    y = np.concatenate([y, np.array([label for _, label in parts], dtype=y.dtype)])
-    weights = np.concatenate([np.ones(len(texts)), np.full(len(parts), WINDOW_WEIGHT)])
+    y = np.concatenate([y[keep], np.array([label for _, label, _ in parts], dtype=y.dtype)])
+    weights = np.concatenate([whole_weight[keep], np.array([wt for _, _, wt in parts])])
     ctexts = [fold(r) for r in calibration]
     xc = features(_embed(embedder, ctexts), ctexts)
     yc = np.array([CLASSES.index(r.label) for r in calibration])
