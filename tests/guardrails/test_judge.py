@@ -25,6 +25,29 @@ def test_ngrams_tell_kill_myself_from_kill_weeds():
     assert all(0 <= i < NGRAM_DIM for i in a)
 
 
+def _two_window_judge():
+    """A judge whose scores follow the embedding alone: class i's logit is 10 * vector[i]."""
+    n = len(CLASSES)
+    weights = np.zeros((n, 384), np.float32)
+    weights[:, :n] = 10 * np.eye(n, dtype=np.float32)
+    return Judge(weights, np.zeros((n, NGRAM_DIM), np.float32), np.zeros(n, np.float32), {}, "test", "", {})
+
+
+def test_the_most_urgent_window_keeps_its_own_crisis_score():
+    judge = _two_window_judge()
+    vectors = np.zeros((3, 384), np.float32)
+    vectors[0, CLASSES.index("information")] = 1.0  # the whole post: a withdrawal question
+    vectors[1, CLASSES.index("information")] = 1.0
+    vectors[2, CLASSES.index("crisis")] = 0.3  # the window with the buried sentence
+    vectors[2, CLASSES.index("information")] = 0.45
+    window = judge.probabilities(vectors, ["", "", ""])[2, CLASSES.index("crisis")]
+    scores = judge.score(vectors, ["", "", ""])
+    assert window > 0.1
+    assert scores.probs["crisis"] == pytest.approx(float(window), abs=1e-6)
+    assert sum(scores.probs.values()) == pytest.approx(1.0, abs=1e-5)
+    assert scores.top == "information"  # the calm classes keep the whole text's view
+
+
 def _save(path, **override):
     with np.load(JUDGE_FILE, allow_pickle=False) as data:
         arrays = {k: data[k] for k in data.files}
