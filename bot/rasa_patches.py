@@ -1,4 +1,4 @@
-"""Six changes to Rasa 3.6's per-turn work, each measured in BENCHMARKS.md; none changes a result.
+"""Seven changes to Rasa 3.6's per-turn work, each measured in BENCHMARKS.md; none changes a result.
 
 1. **One HTTP session.** ``EndpointConfig.request`` opens a new aiohttp ``ClientSession`` (and
    so a new TCP connection) for every action call and closes it after. Here each endpoint
@@ -33,6 +33,14 @@
    that number already: it is kept on the tracker object, and the count is asked only for a
    tracker the store has not seen. The lock store lets one replica at a time handle a
    conversation, so no other writer adds events between the read and the save.
+
+7. **The in-memory store keeps events, not JSON.** ``InMemoryTrackerStore`` writes the whole
+   conversation as one JSON text on every save and parses it all back on every read: half a
+   replica's time by turn 100 (py-spy, BENCHMARKS.md). Here it keeps the saved events (each
+   copied once through its JSON form, as Rasa's store would give it back) and appends only a
+   save's new ones; a read rebuilds the tracker from them as Rasa's own does from the text
+   (the trackers it returns share event objects, as ``DialogueStateTracker.copy`` does), the
+   last session only. With ``max_event_history`` set it is Rasa's store unchanged.
 
 ``install()`` is idempotent; the NLU component calls it, so every ``rasa run`` has it.
 Rasa-only module (imported in the Rasa environment).
@@ -118,10 +126,11 @@ def install() -> None:
     _install_schema_cache()
     _install_recent_rule_states()
     _install_sql_save_without_count()
+    _install_in_memory_events()
     _installed = True
     log.info("action calls: one HTTP session per endpoint, tracker bounded to %d user turns; "
              "event types and the response schema resolved once; rules on the last %d user turns; "
-             "SQL saves without a count", TRACKER_USER_TURNS, PREDICTION_USER_TURNS)
+             "SQL saves without a count; in-memory trackers kept as events", TRACKER_USER_TURNS, PREDICTION_USER_TURNS)
 
 
 def _install_event_type_cache() -> None:
@@ -225,3 +234,68 @@ def _install_sql_save_without_count() -> None:
     SQLTrackerStore._retrieve = _retrieve  # type: ignore[method-assign]
     SQLTrackerStore._additional_events = _additional_events  # type: ignore[method-assign]
     SQLTrackerStore.save = save_tracker  # type: ignore[method-assign]
+
+
+class _KeptEvents:
+    """One conversation in the in-memory store: its saved events, oldest first."""
+
+    __slots__ = ("events",)
+
+    def __init__(self, events: list) -> None:
+        self.events = events
+
+
+_KEPT = "_kratom_kept_events"  # (the store, its _KeptEvents, where the tracker's events start in it, how many)
+
+
+def _install_in_memory_events() -> None:
+    import json
+
+    from rasa.core.tracker_store import InMemoryTrackerStore
+    from rasa.shared.core.constants import ACTION_SESSION_START_NAME
+    from rasa.shared.core.events import ActionExecuted, Event, split_events
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    save = ORIGINALS["memory_save"] = InMemoryTrackerStore.save
+    retrieve = ORIGINALS["memory_retrieve"] = InMemoryTrackerStore._retrieve
+
+    def copied(events: Any) -> list:
+        return [Event.from_parameters(json.loads(json.dumps(e.as_dict()))) for e in events]
+
+    async def save_events(self: Any, tracker: Any) -> None:
+        if self.max_event_history is not None:
+            return await save(self, tracker)
+        await self.stream_events(tracker)
+        kept = self.store.get(tracker.sender_id)
+        mark = getattr(tracker, _KEPT, None)
+        events = list(tracker.events)
+        if (isinstance(kept, _KeptEvents) and mark is not None and mark[0] is self and mark[1] is kept
+                and len(kept.events) == mark[2] + mark[3] and len(events) >= mark[3]):
+            new = copied(events[mark[3]:])
+            if mark[2] == 0:
+                kept.events.extend(new)
+            else:  # the tracker was the last session: Rasa's store then keeps only that session
+                kept = _KeptEvents(kept.events[mark[2]:] + new)
+        else:
+            kept = _KeptEvents(copied(events))
+        self.store[tracker.sender_id] = kept
+        setattr(tracker, _KEPT, (self, kept, 0, len(kept.events)))
+
+    async def retrieve_events(self: Any, sender_id: Text, fetch_all_sessions: bool) -> Any:
+        kept = self.store.get(sender_id)
+        if not isinstance(kept, _KeptEvents):
+            return await retrieve(self, sender_id, fetch_all_sessions)
+        events = kept.events
+        start = 0
+        if not fetch_all_sessions:
+            sessions = split_events(events, ActionExecuted, {"action_name": ACTION_SESSION_START_NAME},
+                                    include_splitting_event=True)
+            if len(sessions) > 1:
+                start = len(events) - len(sessions[-1])
+        tracker = DialogueStateTracker.from_events(sender_id, events[start:], self.domain.slots,
+                                                   max_event_history=self.max_event_history)
+        setattr(tracker, _KEPT, (self, kept, start, len(events) - start))
+        return tracker
+
+    InMemoryTrackerStore.save = save_events  # type: ignore[method-assign]
+    InMemoryTrackerStore._retrieve = retrieve_events  # type: ignore[method-assign]

@@ -163,6 +163,64 @@ if case == "sql":
         return rows, len(counts)
     out["patched"], out["patched_counts"] = scenario(patched)
     out["original"], out["original_counts"] = scenario(original)
+if case == "memory":
+    from rasa.core.tracker_store import InMemoryTrackerStore
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, SlotSet, UserUttered
+    from rasa.shared.core.trackers import EventVerbosity
+    domain = Domain.load(sys.argv[2])
+    patched = {k: getattr(InMemoryTrackerStore, k) for k in ("_retrieve", "save")}
+    original = {"_retrieve": O["memory_retrieve"], "save": O["memory_save"]}
+    slot = next(iter(domain.slots)).name
+    def scenario(methods):
+        for name, fn in methods.items():
+            setattr(InMemoryTrackerStore, name, fn)
+        store = InMemoryTrackerStore(domain)
+        clock = iter(range(10**9, 2 * 10**9))
+        def ev(kind, i):
+            e = {"user": lambda: UserUttered(f"q{i}", intent={"name": "ask", "confidence": 1.0}),
+                 "bot": lambda: BotUttered(f"a{i}", {"buttons": [{"title": "t", "payload": "p"}]}),
+                 "act": lambda: ActionExecuted("action_answer"), "slot": lambda: SlotSet(slot, f"v{i}"),
+                 "listen": lambda: ActionExecuted("action_listen"), "start": lambda: ActionExecuted("action_session_start"),
+                 "session": lambda: SessionStarted()}[kind]()
+            e.timestamp = float(next(clock))
+            return e
+        seen = []
+        async def run():
+            first = store.init_tracker("s1")
+            first.update(ev("listen", -1))
+            await store.save(first)
+            for turn in range(12):
+                tracker = await store.retrieve("s1")
+                seen.append(tracker.current_state(EventVerbosity.ALL))
+                for kind in ("user", "act", "slot", "bot", "listen"):
+                    tracker.update(ev(kind, turn))
+                await store.save(tracker)
+                if turn == 2:  # saved twice by one object
+                    tracker.update(ev("user", 99))
+                    await store.save(tracker)
+                if turn in (4, 8):  # a new session: reads now return the last session only
+                    tracker = await store.retrieve("s1")
+                    for kind in ("start", "session", "listen", "user"):
+                        tracker.update(ev(kind, turn))
+                    await store.save(tracker)
+                if turn == 6:  # an old tracker object saved after a newer one
+                    stale = await store.retrieve("s1")
+                    fresh = await store.retrieve("s1")
+                    fresh.update(ev("bot", 60))
+                    await store.save(fresh)
+                    stale.update(ev("bot", 61))
+                    await store.save(stale)
+            full = await store.retrieve_full_tracker("s1")
+            seen.append(full.current_state(EventVerbosity.ALL))
+            popped = store.store.pop("s1", None) is not None
+            return popped, await store.retrieve("s1") is None
+        popped, gone = asyncio.run(run())
+        for name, fn in patched.items():
+            setattr(InMemoryTrackerStore, name, fn)
+        return json.loads(json.dumps(seen, default=str)), popped, gone
+    out["patched"], out["patched_popped"], out["patched_gone"] = scenario(patched)
+    out["original"], out["original_popped"], out["original_gone"] = scenario(original)
 print(json.dumps(out))
 """
 
@@ -218,3 +276,13 @@ def test_sql_saves_store_the_same_events_without_counting_them_first():
     assert got["patched"] == got["original"]
     assert got["original_counts"] >= 8  # Rasa counts before every save
     assert got["patched_counts"] == 1  # only the first save of a tracker the store had not read
+
+
+def test_the_in_memory_store_gives_back_what_rasas_own_would():
+    got = run("memory", REPO / "bot" / "rasa_project" / "domain.yml")
+    assert len(got["patched"]) == 13
+    assert got["patched"] == got["original"]
+    reads = [len(state["events"]) for state in got["patched"]]
+    assert reads[4] == 22 and reads[5] == 4  # after a new session (turn 4) a read holds that session only
+    assert reads[8] == 20
+    assert got["patched_popped"] and got["patched_gone"] and got["original_popped"] and got["original_gone"]
