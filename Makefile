@@ -19,7 +19,7 @@ export TOKENIZERS_PARALLELISM := false
 MODEL_INPUTS := $(PROJECT)/config.yml $(PROJECT)/domain.yml $(wildcard $(PROJECT)/data/*.yml bot/rasa_nlu/*.py)
 KB_INPUTS    := $(wildcard knowledge/entries/*.md knowledge/entries/es/*.md knowledge/*.yml knowledge/*.py embedding/*.py)
 
-.PHONY: help setup envs chat serve web slack test test-fast bench kb-validate audit clean
+.PHONY: help setup sysdeps envs chat serve web slack test test-fast bench kb-validate audit clean
 
 help:
 	@echo "make chat   - set everything up, start the assistant and chat with it in the terminal"
@@ -53,6 +53,10 @@ $(MODEL): $(MODEL_INPUTS) | envs
 
 setup: envs $(ONNX) $(INDEX) $(MODEL)
 
+# Redis, PostgreSQL, Chromium: the real services the tests and benchmarks start on loopback.
+sysdeps:
+	@scripts/system_packages.sh
+
 chat: setup
 	@$(PY) -m bot.devstack chat $(if $(REGION),--region $(REGION))
 
@@ -67,7 +71,7 @@ web: setup
 slack: setup
 	@PORT=$(PORT) $(PY) -m bot.devstack slack --port $(PORT)
 
-test: setup
+test: setup sysdeps
 	@$(PY) -m pytest $(PYTEST_ARGS)
 
 test-fast: envs
@@ -79,7 +83,7 @@ audit: envs
 kb-validate: envs
 	@$(APP) kb validate
 
-bench: setup
+bench: setup sysdeps
 	@$(PY) -m bench.run $(BENCH_ARGS)
 
 clean:

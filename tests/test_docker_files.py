@@ -34,7 +34,7 @@ ENV_REF = re.compile(r"\$\{([A-Z0-9_]+)")
 def compose_config(extra_env: dict[str, str]) -> subprocess.CompletedProcess:
     binary = shutil.which("docker-compose")
     if binary is None:
-        pytest.fail("docker-compose is not installed: `apt-get install -y docker-compose` (.ci/run must install it)")
+        pytest.fail("docker-compose is not installed: `apt-get install -y docker-compose` (scripts/system_packages.sh, run by make test, installs it)")
     env = {k: v for k, v in os.environ.items() if k not in SECRETS}
     env.update(extra_env)
     return subprocess.run(

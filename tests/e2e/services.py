@@ -1,6 +1,6 @@
 """Real Redis and PostgreSQL on loopback, for the scale-out tests and bench/load.py.
 
-Both come from Debian (``redis-server``, ``postgresql``; .ci/run installs them), run in a fresh
+Both come from Debian (``redis-server``, ``postgresql``; make test installs them: scripts/system_packages.sh), run in a fresh
 temporary directory on a free 127.0.0.1 port, and are stopped and deleted afterwards:
 
     with running_redis() as redis, running_postgres() as pg:
@@ -70,7 +70,7 @@ class RedisServer:
     def start(self, timeout: float = 20) -> "RedisServer":
         binary = shutil.which("redis-server")
         if binary is None:
-            raise ServiceError("redis-server is not installed (apt-get install redis-server; .ci/run does it)")
+            raise ServiceError("redis-server is not installed (apt-get install redis-server; make test does it: scripts/system_packages.sh)")
         cmd = [
             binary, "--port", str(self.port), "--bind", self.host, "--dir", str(self.tmp),
             "--save", "", "--appendonly", "no", "--requirepass", self.password,
@@ -134,7 +134,7 @@ def postgres_bin_dir() -> Path:
     """The newest Debian PostgreSQL server's bin/ (/usr/lib/postgresql/<version>/bin)."""
     found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"), key=lambda p: int(Path(p).parts[-3]))
     if not found:
-        raise ServiceError("PostgreSQL's server binaries are missing (apt-get install postgresql; .ci/run does it)")
+        raise ServiceError("PostgreSQL's server binaries are missing (apt-get install postgresql; make test does it: scripts/system_packages.sh)")
     return Path(found[-1]).parent
 
 

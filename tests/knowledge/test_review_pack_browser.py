@@ -10,14 +10,14 @@ from knowledge.review import render_review_pack
 from .kbfiles import TODAY, write_kb
 
 pytestmark = pytest.mark.browser
-CHROMIUM = "/usr/bin/chromium"  # installed by .ci/run
+CHROMIUM = "/usr/bin/chromium"  # installed by make test (scripts/system_packages.sh)
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
 
 
 def test_the_pack_in_chromium(tmp_path):
     if not Path(CHROMIUM).exists():
-        pytest.skip(f"{CHROMIUM} is not installed (.ci/run installs it)")
-    sync_api = pytest.importorskip("playwright.sync_api")
+        pytest.fail(f"{CHROMIUM} is not installed (make test installs it: scripts/system_packages.sh)")
+    from playwright import sync_api
     entries = write_kb(tmp_path)
     page_file = tmp_path / "pack.html"
     page_file.write_text(
