@@ -221,6 +221,87 @@ if case == "memory":
         return json.loads(json.dumps(seen, default=str)), popped, gone
     out["patched"], out["patched_popped"], out["patched_gone"] = scenario(patched)
     out["original"], out["original_popped"], out["original_gone"] = scenario(original)
+if case == "applied":
+    from rasa.shared.core.events import (ActionExecuted, ActionReverted, ActiveLoop, BotUttered, Restarted,
+                                         SessionStarted, SlotSet, UserUttered, UserUtteranceReverted)
+    from rasa.shared.core.trackers import DialogueStateTracker
+    rng = random.Random(7)
+    makers = [lambda: UserUttered("hi", intent={"name": "ask", "confidence": 1.0}),
+              lambda: ActionExecuted("action_listen"), lambda: ActionExecuted("action_answer"),
+              lambda: ActionExecuted("some_form"), lambda: ActionExecuted("other_form"), lambda: BotUttered("a"),
+              lambda: SlotSet("x", 1), lambda: ActionReverted(), lambda: UserUtteranceReverted(),
+              lambda: ActiveLoop("some_form"), lambda: ActiveLoop(None), lambda: ActiveLoop("other_form"),
+              lambda: Restarted(), lambda: SessionStarted()]
+    weights = [20, 20, 10, 4, 3, 10, 5, 2, 2, 1, 1, 0.5, 0.5, 0.5]
+    compared = differed = folded = 0
+    for run in range(30):
+        tracker = DialogueStateTracker(f"s{run}", [])
+        for step in range(rng.choice([20, 80, 200])):
+            tracker.update(rng.choices(makers, weights)[0]())
+            if rng.random() < 0.7:
+                before = tracker.__dict__.get(rasa_patches._APPLIED)
+                got, want = tracker.applied_events(), O["applied_events"](tracker)
+                compared += 1
+                differed += [id(e) for e in got] != [id(e) for e in want]
+                folded += before is not None
+            if rng.random() < 0.02:
+                tracker = tracker.copy()  # a copy starts without a kept result
+    out.update(compared=compared, differed=differed, folded=folded)
+    t = DialogueStateTracker("m", [])
+    t.update(ActionExecuted("action_listen"))
+    first = t.applied_events()
+    first.append("junk")
+    out["callers_own_their_list"] = t.applied_events() == [t.events[0]]
+if case == "copy":
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.events import (ActionExecuted, ActionExecutionRejected, ActionReverted, ActiveLoop,
+                                         AllSlotsReset, BotUttered, ConversationPaused, ConversationResumed,
+                                         FollowupAction, LoopInterrupted, Restarted, SessionStarted, SlotSet,
+                                         UserUttered, UserUtteranceReverted)
+    from rasa.shared.core.trackers import DialogueStateTracker, EventVerbosity
+    domain = Domain.load(sys.argv[2])
+    names = [slot.name for slot in domain.slots]
+    rng = random.Random(11)
+    makers = [lambda: UserUttered(f"u{rng.random()}", intent={"name": "ask", "confidence": 1.0}),
+              lambda: ActionExecuted("action_listen"), lambda: ActionExecuted("action_answer"),
+              lambda: ActionExecuted("some_form"), lambda: BotUttered(f"b{rng.random()}", {"buttons": []}),
+              lambda: SlotSet(rng.choice(names), rng.choice([None, True, "x", {"k": 1}])),
+              lambda: ActionReverted(), lambda: UserUtteranceReverted(), lambda: ActiveLoop("some_form"),
+              lambda: ActiveLoop(None), lambda: LoopInterrupted(rng.random() < 0.5),
+              lambda: ActionExecutionRejected("some_form"), lambda: FollowupAction("action_answer"),
+              lambda: ConversationPaused(), lambda: ConversationResumed(), lambda: AllSlotsReset(),
+              lambda: Restarted(), lambda: SessionStarted()]
+    weights = [15, 15, 8, 4, 8, 10, 1, 1, 2, 1, 1, 1, 1, 0.5, 0.5, 0.5, 0.3, 0.3]
+    def fields(t):
+        out = {}
+        for key, value in vars(t).items():
+            if key.startswith("_kratom"):
+                continue
+            if key == "events":
+                value = [id(e) for e in value]
+            elif key == "slots":
+                value = {n: (repr(s.value), s._has_been_set, type(s).__name__) for n, s in value.items()}
+            out[key] = value
+        return out
+    compared = differed = 0
+    first_difference = None
+    for run in range(40):
+        tracker = DialogueStateTracker.from_events(f"s{run}", [], domain.slots)
+        for step in range(rng.choice([10, 60, 150])):
+            tracker.update(rng.choices(makers, weights)[0]())
+            if rng.random() < 0.5:
+                got, want = tracker.copy(), O["tracker_copy"](tracker)
+                for _ in range(2):  # equal now, and after the same next event
+                    compared += 1
+                    a, b = fields(got), fields(want)
+                    same = a == b and got.current_state(EventVerbosity.ALL) == want.current_state(EventVerbosity.ALL)
+                    if not same and first_difference is None:
+                        first_difference = repr({k: (a[k], b.get(k)) for k in a if a[k] != b.get(k)})[:1500]
+                    differed += not same
+                    event = rng.choices(makers, weights)[0]()
+                    got.update(event)
+                    want.update(event)
+    out.update(compared=compared, differed=differed, first_difference=first_difference)
 print(json.dumps(out))
 """
 
@@ -286,3 +367,18 @@ def test_the_in_memory_store_gives_back_what_rasas_own_would():
     assert reads[4] == 22 and reads[5] == 4  # after a new session (turn 4) a read holds that session only
     assert reads[8] == 20
     assert got["patched_popped"] and got["patched_gone"] and got["original_popped"] and got["original_gone"]
+
+
+def test_applied_events_carried_forward_equal_rasas_own_walk():
+    got = run("applied")
+    assert got["compared"] > 2000
+    assert got["folded"] > 1500  # most answers really came from the kept result
+    assert got["differed"] == 0
+    assert got["callers_own_their_list"] is True
+
+
+def test_a_tracker_copied_by_its_state_equals_rasas_replayed_copy():
+    got = run("copy", REPO / "bot" / "rasa_project" / "domain.yml")
+    assert got["compared"] > 3000
+    assert got["first_difference"] is None
+    assert got["differed"] == 0
