@@ -182,15 +182,15 @@ class Judge:
             # came out at 0.20 and a razor in the bathtub at the end of a withdrawal post
             # missed the crisis reply); a buried request counts, after crisis. The calm
             # classes keep the whole text's view and share what is left.
-            c = CLASSES.index("crisis")
+            crisis_idx = CLASSES.index("crisis")
             redirect_idx = [CLASSES.index(k) for k in REDIRECT_CLASSES]
-            calm_idx = [i for i in range(len(CLASSES)) if i != c and i not in redirect_idx]
-            crisis = float(probs[:, c].max())
+            calm_idx = [i for i in range(len(CLASSES)) if i != crisis_idx and i not in redirect_idx]
+            crisis = float(probs[:, crisis_idx].max())
             worst = int(probs[:, redirect_idx].sum(axis=1).argmax())
             redirect = probs[worst, redirect_idx] if probs[worst, redirect_idx].sum() > whole[redirect_idx].sum() \
                 else whole[redirect_idx]
             redirect = redirect * min(1.0, (1.0 - crisis) / max(float(redirect.sum()), 1e-9))
             calm = whole[calm_idx]
             calm = calm * (max(0.0, 1.0 - crisis - float(redirect.sum())) / max(float(calm.sum()), 1e-9))
-            whole[c], whole[redirect_idx], whole[calm_idx] = crisis, redirect, calm
+            whole[crisis_idx], whole[redirect_idx], whole[calm_idx] = crisis, redirect, calm
         return JudgeScores({c: float(p) for c, p in zip(CLASSES, whole)})

@@ -145,23 +145,21 @@ def train(embedder, data_dir: Path = DATA, out: Path = JUDGE_FILE) -> dict:  # n
     # Both mostly say what the calm rest says; taught as crisis, they made every withdrawal
     # story look like a crisis (fits of 2026-12-02 and -03 with data/pending's 220 marked
     # posts: the crisis threshold rose 0.24 -> 0.40 / 0.49, calibration crisis recall fell to
-    # 0.98 / 0.97). With the sentence alone: recall 1.0, threshold 0.30 (BENCHMARKS.md).
-    whole_weight = np.ones(len(texts))
+    # 0.98 / 0.97). With the sentence alone: recall 1.0, threshold 0.30 (data/pending/README.md).
+    keep = np.ones(len(texts), dtype=bool)  # the whole texts taught as they are
     for i, (row, t) in enumerate(zip(rows, texts)):
         if row.crisis_sentence:
             sentence = fold(Row(row.crisis_sentence, row.label, row.lang, "", (), ""))
             pieces = _windows(t)[1:]
             holds = [sentence in w for w in pieces]
             if sum(holds) == 1:  # else one window (or the sentence straddles two): the whole post only
-                whole_weight[i] = 0.0
+                keep[i] = False
                 parts += [(w, CLASSES.index(row.rest_label), WINDOW_WEIGHT) for w, h in zip(pieces, holds) if not h]
                 parts.append((sentence, CLASSES.index("crisis"), 1.0))
-    keep = whole_weight > 0
-    texts_kept = [t for t, k in zip(texts, keep) if k]
-    all_texts_ = texts_kept + [w for w, _, _ in parts]
+    all_texts_ = [t for t, k in zip(texts, keep) if k] + [w for w, _, _ in parts]
     x = features(_embed(embedder, all_texts_), all_texts_)
     y = np.concatenate([y[keep], np.array([label for _, label, _ in parts], dtype=y.dtype)])
-    weights = np.concatenate([whole_weight[keep], np.array([wt for _, _, wt in parts])])
+    weights = np.concatenate([np.ones(int(keep.sum())), np.array([wt for _, _, wt in parts])])
     ctexts = [fold(r) for r in calibration]
     xc = features(_embed(embedder, ctexts), ctexts)
     yc = np.array([CLASSES.index(r.label) for r in calibration])
