@@ -118,9 +118,7 @@ class InputGuard:
     def language(self, folded: str, raw: str = "") -> Language:
         if self.policy is None:
             return "en"
-        hits = sum(len(p.findall(folded)) for p in self.policy.spanish)
-        words = max(1, len(folded.split()))
-        return "es" if hits >= 2 or (hits >= 1 and words <= 3) or "¿" in raw else "en"
+        return self.policy.language(folded, raw)  # type: ignore[return-value]
 
     def read(self, text: str) -> Message:
         """Normalize, detect the language and embed, once per message. Never raises: a

@@ -43,6 +43,8 @@ CATEGORIES = {
 _TERM = re.compile(r"\{([A-Z_]+)\}")
 _QUOTED = re.compile(r"(?<!\w)'[^']{3,300}'(?!\w)|\"[^\"]{3,300}\"|[“«][^”»]{3,300}[”»]")
 
+_ACCENTED = re.compile("[áéíóúñ]")
+
 
 @dataclass(frozen=True)
 class Condition:
@@ -118,6 +120,17 @@ class Policy:
     context: ContextPolicy
     spanish: tuple[re.Pattern[str], ...]
     someone_else: SomeoneElse = SomeoneElse()
+    english: tuple[re.Pattern[str], ...] = ()  # signs of English: Spanish must outnumber them
+
+    def language(self, folded: str, raw: str = "") -> str:
+        """"es" for a message with an inverted ? or !, or whose Spanish signs (an accented
+        letter in the raw text counts as one) outnumber its English ones; else "en". The web
+        widget's ``looksSpanish`` applies the same rule to the same lists."""
+        if "¿" in raw or "¡" in raw:
+            return "es"
+        spanish = sum(len(p.findall(folded)) for p in self.spanish) + (1 if _ACCENTED.search(raw.lower()) else 0)
+        english = sum(len(p.findall(folded)) for p in self.english)
+        return "es" if spanish >= 1 and spanish > english else "en"
 
     def rule(self, rule_id: str) -> Rule:
         for rule in self.rules:
@@ -205,7 +218,7 @@ def _rule(where: str, data: Any, terms: dict[str, str], responses: set[str] | No
 
 def parse_policy(data: Any, responses: set[str] | None = None, where: str = "policy") -> Policy:
     """Build a Policy from already-parsed YAML; raise PolicyError naming the bad key."""
-    data = check_keys(where, data, {"version", "terms", "context", "rules", "spanish"}, {"someone_else"})
+    data = check_keys(where, data, {"version", "terms", "context", "rules", "spanish"}, {"someone_else", "english"})
     version = expect(f"{where}.version", data["version"], int)
     if version != 1:
         raise PolicyError(f"{where}.version: only version 1 is understood, got {version}")
@@ -231,6 +244,7 @@ def parse_policy(data: Any, responses: set[str] | None = None, where: str = "pol
             followup=_patterns(f"{where}.context.followup", context["followup"], terms),
         ),
         spanish=_patterns(f"{where}.spanish", data["spanish"], terms),
+        english=_patterns(f"{where}.english", data.get("english", []), terms),
         someone_else=_someone_else(f"{where}.someone_else", data.get("someone_else"), terms),
     )
 

@@ -76,6 +76,7 @@ def crisis_rules(policy_path: Path | None = None) -> dict[str, Any]:
     return {
         "rules": rules,
         "spanish": [p.pattern for p in policy.spanish],
+        "english": [p.pattern for p in policy.english],
         "spelling": {k: v for k, v in sorted(spelling_fixes().items()) if k != v},
     }
 

@@ -873,6 +873,24 @@ def test_in_browser_crisis_check_agrees_with_the_policy_examples(widget, offline
     assert not missed and not wrong, (missed, wrong)
 
 
+def test_in_browser_language_check_agrees_with_the_server(widget, offline):
+    """The widget picks the language of its offline notices with the policy's word lists; on
+    every labeled training message (Spanish and English) Chromium must read the language as
+    the server does (guardrails.policy.Policy.language)."""
+    from bot.training.datasets import judge_rows
+    from guardrails import InputGuard
+
+    guard = InputGuard.from_files(require_judge=False)
+    texts = [r.text for r in judge_rows("train")]
+    expected = [guard.language(guard.read(t).folded, t) == "es" for t in texts]
+    assert 500 < sum(expected) < len(texts) - 500
+    widget.goto(offline.demo)
+    widget.page.wait_for_function("() => !!window.KRATOM_CRISIS")
+    got = widget.page.evaluate("texts => texts.map(t => window.KratomWidget.looksSpanish(t))", texts)
+    differ = [(t, want) for t, want, hit in zip(texts, expected, got) if want != hit]
+    assert not differ, differ[:10]
+
+
 def test_no_reply_in_time_is_not_delivered_and_retry_sends_it(widget, web):
     hang = {"on": True}
 

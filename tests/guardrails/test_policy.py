@@ -119,3 +119,30 @@ def test_a_check_that_raises_fails_closed(guard, monkeypatch):
     monkeypatch.setattr(engine, "normalize", boom)
     verdict = guard.check("what is kratom?")
     assert verdict.route == "redirect" and verdict.rule == "fail_closed.check_error"
+
+
+@pytest.mark.parametrize("text, lang", [
+    ("me siento sola desde que me mude a otra ciudad", "es"),  # no accent, no ¿: read as English before
+    ("y si lo dejo de golpe?", "es"),
+    ("la mamá de mi amigo toma kratom", "es"),
+    ("¿y eso?", "es"),
+    ("hola", "es"),
+    ("is kratom legal in la", "en"),
+    ("my abuela says kratom con leche is fine, is that true", "en"),
+    ("yo what's good", "en"),
+    ("what is kratom", "en"),
+])
+def test_the_language_is_read_from_spanish_and_english_signs(guard, text, lang):
+    assert guard.read(text).lang == lang
+
+
+def test_the_language_rule_reads_the_training_split_as_labeled(guard):
+    """Each labeled training message's language as the policy reads it. The old rule (two
+    Spanish words, or one in up to three words) misread about 150 of its 1,096 Spanish ones."""
+    from bot.training.datasets import judge_rows
+
+    rows = judge_rows("train")
+    wrong = {lang: [r.text for r in rows if r.lang == lang and guard.read(r.text).lang != lang] for lang in ("en", "es")}
+    n_es = sum(r.lang == "es" for r in rows)
+    assert len(wrong["es"]) <= 0.03 * n_es, wrong["es"][:10]
+    assert len(wrong["en"]) <= 0.002 * (len(rows) - n_es), wrong["en"][:10]

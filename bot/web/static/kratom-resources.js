@@ -550,7 +550,11 @@ window.KRATOM_CRISIS = {
   }
  ],
  "spanish": [
-  "\\b(que|qu\u00e9|quiero|puedo|debo|cuanto|cuantos|cuantas|como|donde|porque|para|estoy|tengo|necesito|ayuda|hermano|hermana|amigo|amiga|mama|papa|hijo|hija|esposo|esposa|novio|novia|esta|esto|eso|mucho|tomar|mezclar|dejar|comprar|morir|vivir|matarme|suicidar\\w*|sobredosis|respira|abstinencia|gracias|hola|adios|buenas|el|la|los|las|del|mi|tu|su|con|sin|una|unos|por|pero|muy|ya|no se|yo)\\b"
+  "\\b(que|quiero|puedo|debo|cuanto|cuantos|cuantas|como|donde|porque|para|estoy|tengo|necesito|ayuda|hermano|hermana|amigo|amiga|mama|papa|hijo|hija|esposo|esposa|novio|novia|esta|esto|eso|mucho|tomar|mezclar|dejar|comprar|morir|vivir|matarme|suicidar\\w*|sobredosis|respira|abstinencia|gracias|hola+|adios|buenas+|el|la|los|las|del|mi|tu|su|con|sin|una|unos|por|pero|muy|ya|no se|yo|si)\\b",
+  "\\b(de|y|es|en|se|te|lo|le|les|nos|mis|tus|sus|al|un|unas|hoy|todos|todas|todo|siento|siente|hace|cuando|desde|tambien|algo|nada|nadie|ahora|siempre|nunca|bien|mas|hay|fue|ser|estar|hacer|tiene|tienen|puede|pueden|sabe|dias|semanas|anos|meses|veces|alguien|usted|ustedes|ella|ellos|voy|vas|va|vamos|estas|eres|soy|son|sea|chao|cuidate|vemos|noches|grax|pues|entonces|solo|sola|otra|otro|mucha|muchas|muchos|dame|dime|cuentame|dinero|casa|aqui|alli|asi|bueno|buena)\\b"
+ ],
+ "english": [
+  "\\b(the|an|is|are|was|were|i|im|i'm|you|your|my|to|of|and|in|on|it|its|it's|what|how|do|does|did|can|could|should|would|with|for|this|that|have|has|be|not|if|or|but|so|just|about|from|at|there|they|he|she|we|will|get|got|why|when|where|who|which|any|some|whats|good|see|hey|hi|hello|thanks|thank|bye|lol|please|up)\\b"
  ],
  "spelling": {
   "2gether": "together",

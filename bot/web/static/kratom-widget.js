@@ -332,6 +332,7 @@
         return { when: (r.when || []).map(function (c) { return { all: list(c.all), none: list(c.none) }; }), unless: list(r.unless) };
       }),
       spanish: list(spec.spanish, "g"),
+      english: list(spec.english, "g"),
       spelling: isPlainObject(spec.spelling) ? spec.spelling : {}
     };
     return crisisRules;
@@ -367,18 +368,25 @@
     });
   }
 
+  // The rule of guardrails/policy.py (Policy.language): an inverted ? or !, or more Spanish
+  // signs (an accented letter counts as one) than English ones.
   function looksSpanish(text) {
     var rules = compileCrisis(window.KRATOM_CRISIS);
-    if (/\u00bf/.test(String(text || ""))) {
+    var raw = String(text || "");
+    if (/[\u00bf\u00a1]/.test(raw)) {
       return true;
     }
     if (!rules) {
       return false;
     }
     var s = foldText(text);
-    var hits = 0;
-    rules.spanish.forEach(function (p) { p.lastIndex = 0; hits += (s.match(p) || []).length; });
-    return hits >= 2 || (hits >= 1 && s.split(" ").length <= 3);
+    function count(ps) {
+      var n = 0;
+      ps.forEach(function (p) { p.lastIndex = 0; n += (s.match(p) || []).length; });
+      return n;
+    }
+    var spanish = count(rules.spanish) + (/[\u00e1\u00e9\u00ed\u00f3\u00fa\u00f1]/.test(raw.toLowerCase()) ? 1 : 0);
+    return spanish >= 1 && spanish > count(rules.english);
   }
 
   // ---------------------------------------------------------------- message data
@@ -1850,7 +1858,8 @@
     close: closePanel,
     showHelp: function () { showHelp(ui.headerHelp); },
     clear: clearConversation,
-    isCrisis: isCrisisText
+    isCrisis: isCrisisText,
+    looksSpanish: looksSpanish
   };
 
   if (document.readyState === "loading") {
