@@ -107,6 +107,11 @@ def resolve_followup(text: str, suggestions: tuple[str, ...]) -> str:
     return text
 
 
+def _question_key(folded: str) -> str:
+    """A normalized question with its punctuation and spacing dropped."""
+    return re.sub(r"[\W_]+", " ", folded).strip()
+
+
 @dataclass
 class Assistant:
     """decide, render, check. Build with ``Assistant.load()``; models load in ``warm_up()``."""
@@ -186,9 +191,13 @@ class Assistant:
             return Decision.guarded(verdict)
         if match is not None:
             return Decision.small_talk(verdict, match.intent)
-        if self._judged_smalltalk(verdict):
+        # The judge does not know the whole KB's scope: it called a fifth of the KB's own
+        # Spanish phrasings and some English ones off topic or small talk ("what is a needle
+        # exchange", "vida media del kratom"; 2026-12-03). An entry's own question is answered.
+        own = self._entry_question(message.folded)
+        if self._judged_smalltalk(verdict) and not own:
             return Decision.small_talk(verdict, self.smalltalk.guess(question))
-        if self.kb is None or self._judged_off_topic(verdict):
+        if self.kb is None or (self._judged_off_topic(verdict) and not own):
             return Decision.fallback(verdict, question=question if question != turn.text else None)
         found = self.kb.search_vector(message.vector, self.config.top_k, text=message.folded) \
             if message.vector is not None else self.kb.search(message.folded, self.config.top_k)
@@ -200,15 +209,16 @@ class Assistant:
 
     def _entry_question(self, folded: str) -> bool:
         """Word for word a question the assistant itself offers: an entry's own question or
-        phrasing, or a suggestion button of a reply (each of which an entry answers)."""
+        phrasing, or a suggestion button of a reply (each of which an entry answers).
+        Punctuation and spacing do not count: "what is a needle exchange?" is the phrasing."""
         if self.kb is None:
             return False
         if self._questions is None:
             offered = [t for e in self.kb.entries.values() for _, t in e.index_texts]
             offered += [q for t in self.book.templates.values() for q in t.suggest]
             offered += [q for i in self.smalltalk.intents for q in i.suggest]
-            self._questions = {normalize(t).text for t in offered}
-        return folded in self._questions
+            self._questions = {_question_key(normalize(t).text) for t in offered}
+        return _question_key(folded) in self._questions
 
     def is_plain_small_talk(self, text: str, lang: str = "en") -> bool:
         """A complete greeting, thank-you or goodbye by the small-talk patterns: never the
